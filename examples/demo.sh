@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The main job on the sample component: build it, write its manifest, bundle
+# it reproducibly, inspect the bundle and extract it again.
+set -euo pipefail
+cd "$(dirname "$0")/hello"
+wpack() { node ../../packages/cli/bin/run.js "$@"; }
+step() { printf '\n\033[1m$ wpack %s\033[0m\n' "$*"; }
+
+node ../build-hello.mjs
+
+step init build/hello.wasm --name acme:hello --version 1.0.0 --force
+wpack init build/hello.wasm --name acme:hello --version 1.0.0 --force
+
+# A resource ships inside the bundle next to the component.
+node -e '
+  const fs = require("fs");
+  const m = JSON.parse(fs.readFileSync("wpack.json", "utf8"));
+  m.resources = [{ path: "greetings.txt", mediaType: "text/plain" }];
+  fs.writeFileSync("wpack.json", JSON.stringify(m, null, 2) + "\n");'
+echo "(added greetings.txt to wpack.json's resources)"
+
+step bundle . -o build/hello.wpack
+SOURCE_DATE_EPOCH=1700000000 wpack bundle . -o build/hello.wpack
+first=$(sha256sum build/hello.wpack | cut -d' ' -f1)
+SOURCE_DATE_EPOCH=1700000000 wpack bundle . -o build/again.wpack >/dev/null
+second=$(sha256sum build/again.wpack | cut -d' ' -f1)
+[ "$first" = "$second" ] && echo "reproducible: two builds, same sha256 $first"
+
+step inspect build/hello.wpack
+wpack inspect build/hello.wpack
+
+step extract build/hello.wpack build/extracted --force
+wpack extract build/hello.wpack build/extracted --force
+ls -R build/extracted

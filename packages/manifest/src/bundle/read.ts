@@ -1,0 +1,238 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import tar from 'tar-stream';
+import { ManifestError } from '../errors.js';
+import { MANIFEST_FILE, type LockedFile, type LockedManifest } from '../manifest/types.js';
+import { parseJson, validateLockedManifest } from '../manifest/validate.js';
+import { checkEntryName, describeType, isSignatureEntry } from './entry-names.js';
+import { ioError } from './fs-util.js';
+import { DEFAULT_LIMITS, type BundleLimits } from './limits.js';
+
+/** One archive entry as tar-stream's extractor yields it. */
+type TarEntry = { header: tar.Header } & AsyncIterable<unknown>;
+
+export type EntryKind = 'manifest' | 'component' | 'resource' | 'signature';
+
+export interface BundleEntryInfo {
+  path: string;
+  size: number;
+  kind: EntryKind;
+}
+
+export interface ReadBundleOptions {
+  limits?: Partial<BundleLimits>;
+  /**
+   * Receives each entry's bytes after its name, type and size were checked.
+   * Its digest is checked when the entry ends: a caller must treat what it
+   * received as unverified until readBundle resolves.
+   */
+  sink?: (entry: BundleEntryInfo) => Promise<Writable>;
+  /** Keep the component's bytes in memory (they are small and the verifier reads them). */
+  keepComponent?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface BundleSignatureEntry {
+  path: string;
+  bytes: Buffer;
+}
+
+export interface BundleContents {
+  /** `sha256:…` of the locked wpack.json entry. */
+  digest: string;
+  manifest: LockedManifest;
+  manifestBytes: Buffer;
+  component?: Buffer;
+  signatures: BundleSignatureEntry[];
+  archiveSize: number;
+}
+
+/**
+ * Reads a bundle as untrusted input (DESIGN §3): regular files only, names
+ * from the manifest's allow-list in the fixed order, sizes capped and
+ * checked against the header before a byte is read, every digest checked.
+ */
+export async function readBundle(file: string, options: ReadBundleOptions = {}): Promise<BundleContents> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const archiveSize = await stat(file).then(
+    (s) => s.size,
+    (err: unknown) => {
+      throw new ManifestError('FILE_NOT_FOUND', `bundle ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    },
+  );
+  if (archiveSize === 0) throw new ManifestError('INVALID_BUNDLE', `${file} is empty, not a wpack bundle`);
+
+  const input = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  const extract = tar.extract();
+  input.on('error', (err) => extract.destroy(err));
+  input.pipe(extract);
+
+  const state = new BundleState(file, limits, options);
+  try {
+    for await (const entry of extract) await state.take(entry);
+  } catch (err) {
+    input.destroy();
+    throw translate(err, file);
+  }
+  return state.finish(archiveSize);
+}
+
+class BundleState {
+  private manifest?: LockedManifest;
+  private manifestBytes?: Buffer;
+  private component?: Buffer;
+  private readonly signatures: BundleSignatureEntry[] = [];
+  private readonly seen = new Set<string>();
+  private nextFile = 0;
+  private done = 0;
+  private total = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly limits: BundleLimits,
+    private readonly options: ReadBundleOptions,
+  ) {}
+
+  async take(entry: TarEntry): Promise<void> {
+    const { name, size, type } = entry.header;
+    checkEntryName(name);
+    if (type !== 'file') this.reject(name, `is ${describeType(type)}; bundles hold regular files only`);
+    if (this.seen.has(name)) this.reject(name, 'appears twice in the archive');
+    this.seen.add(name);
+    if (this.seen.size > this.limits.maxEntries) {
+      throw new ManifestError('BUNDLE_TOO_LARGE', `more than ${String(this.limits.maxEntries)} entries`);
+    }
+
+    if (this.manifest === undefined) {
+      if (name !== MANIFEST_FILE) this.reject(name, `comes first, but a wpack bundle starts with ${MANIFEST_FILE}`);
+      await this.takeManifest(entry, size);
+      return;
+    }
+    const expected = this.manifest.files[this.nextFile];
+    if (expected !== undefined) {
+      if (name !== expected.path) this.unexpected(name, expected.path);
+      this.nextFile++;
+      await this.takeFile(entry, expected, this.nextFile === 1 ? 'component' : 'resource');
+      return;
+    }
+    if (!isSignatureEntry(name)) this.unexpected(name, undefined);
+    if (size > this.limits.maxSignatureBytes) this.tooLarge(name, size, this.limits.maxSignatureBytes);
+    const bytes = await this.collect(entry, { path: name, size, kind: 'signature' });
+    this.signatures.push({ path: name, bytes });
+  }
+
+  finish(archiveSize: number): BundleContents {
+    if (this.manifest === undefined || this.manifestBytes === undefined) {
+      throw new ManifestError('INVALID_BUNDLE', `${this.file} holds no entries: not a wpack bundle`);
+    }
+    const missing = this.manifest.files[this.nextFile];
+    if (missing !== undefined) {
+      throw new ManifestError('INVALID_BUNDLE', `${this.file} is truncated: ${missing.path}, listed in ${MANIFEST_FILE}, is missing`);
+    }
+    const contents: BundleContents = {
+      digest: sha256Hex(this.manifestBytes),
+      manifest: this.manifest,
+      manifestBytes: this.manifestBytes,
+      signatures: this.signatures,
+      archiveSize,
+    };
+    if (this.component !== undefined) contents.component = this.component;
+    return contents;
+  }
+
+  private async takeManifest(entry: TarEntry, size: number): Promise<void> {
+    if (size > this.limits.maxManifestBytes) this.tooLarge(MANIFEST_FILE, size, this.limits.maxManifestBytes);
+    const bytes = await this.collect(entry, { path: MANIFEST_FILE, size, kind: 'manifest' });
+    const manifest = validateLockedManifest(parseJson(bytes.toString('utf8'), `${this.file}: ${MANIFEST_FILE}`), `${this.file}: ${MANIFEST_FILE}`);
+    for (const f of manifest.files) {
+      if (f.size > this.limits.maxEntryBytes) this.tooLarge(f.path, f.size, this.limits.maxEntryBytes, 'declares');
+    }
+    this.total = manifest.files.reduce((n, f) => n + f.size, 0);
+    if (this.total > this.limits.maxTotalBytes) {
+      throw new ManifestError('BUNDLE_TOO_LARGE', `${MANIFEST_FILE} declares ${String(this.total)} bytes of files, over the ${String(this.limits.maxTotalBytes)}-byte limit`);
+    }
+    if (manifest.files[0] !== undefined && manifest.files[0].size > this.limits.maxComponentBytes) {
+      this.tooLarge(manifest.files[0].path, manifest.files[0].size, this.limits.maxComponentBytes, 'declares');
+    }
+    this.manifest = manifest;
+    this.manifestBytes = bytes;
+  }
+
+  private async takeFile(entry: TarEntry, expected: LockedFile, kind: EntryKind): Promise<void> {
+    const { name, size } = entry.header;
+    if (size > expected.size) this.reject(name, `is ${String(size)} bytes, larger than the ${String(expected.size)} declared in ${MANIFEST_FILE}`);
+    if (size < expected.size) {
+      throw new ManifestError('SIZE_MISMATCH', `entry ${JSON.stringify(name)} is ${String(size)} bytes, but ${MANIFEST_FILE} declares ${String(expected.size)}`);
+    }
+    const keep = kind === 'component' && this.options.keepComponent === true;
+    const bytes = await this.stream(entry, { path: name, size, kind }, expected.digest, keep);
+    if (bytes !== undefined) this.component = bytes;
+  }
+
+  /** Reads a small entry fully into memory (manifest, signatures); still streamed to the sink. */
+  private async collect(entry: TarEntry, info: BundleEntryInfo): Promise<Buffer> {
+    return (await this.stream(entry, info, undefined, true)) as Buffer;
+  }
+
+  private async stream(entry: TarEntry, info: BundleEntryInfo, digest: string | undefined, keep: boolean): Promise<Buffer | undefined> {
+    const hash = createHash('sha256');
+    const chunks: Buffer[] = [];
+    const out = this.options.sink ? await this.options.sink(info) : undefined;
+    let seen = 0;
+    try {
+      for await (const chunk of entry) {
+        const buf = chunk as Buffer;
+        seen += buf.length;
+        hash.update(buf);
+        if (keep) chunks.push(buf);
+        if (out && !out.write(buf)) await once(out, 'drain');
+        this.done += buf.length;
+        this.options.onProgress?.(this.done, this.total);
+      }
+      if (out) {
+        out.end();
+        await once(out, 'close');
+      }
+    } catch (err) {
+      out?.destroy();
+      throw err;
+    }
+    if (seen !== info.size) throw new ManifestError('INVALID_BUNDLE', `entry ${JSON.stringify(info.path)} is truncated`);
+    const actual = 'sha256:' + hash.digest('hex');
+    if (digest !== undefined && actual !== digest) {
+      throw new ManifestError('DIGEST_MISMATCH', `entry ${JSON.stringify(info.path)} has digest ${actual}, but ${MANIFEST_FILE} declares ${digest}`);
+    }
+    return keep ? Buffer.concat(chunks, seen) : undefined;
+  }
+
+  private unexpected(name: string, expected: string | undefined): never {
+    const listed = this.manifest?.files.some((f) => f.path === name) === true;
+    if (name === MANIFEST_FILE) this.reject(name, 'appears twice in the archive');
+    if (listed) this.reject(name, `is out of order (expected ${String(expected)})`);
+    return this.reject(name, `is not listed in ${MANIFEST_FILE}${expected ? ` (expected ${expected})` : ''}`);
+  }
+
+  private reject(name: string, why: string): never {
+    throw new ManifestError('BUNDLE_ENTRY_REJECTED', `entry ${JSON.stringify(name)} ${why}`);
+  }
+
+  private tooLarge(name: string, size: number, max: number, verb = 'is'): never {
+    throw new ManifestError('BUNDLE_TOO_LARGE', `entry ${JSON.stringify(name)} ${verb} ${String(size)} bytes, over the ${String(max)}-byte limit`);
+  }
+}
+
+function sha256Hex(data: Uint8Array): string {
+  return 'sha256:' + createHash('sha256').update(data).digest('hex');
+}
+
+/** tar-stream's own errors become one-line INVALID_BUNDLE errors. */
+function translate(err: unknown, file: string): Error {
+  if (err instanceof ManifestError) return err;
+  const message = (err as Error).message;
+  if (/unexpected end of data/i.test(message)) return new ManifestError('INVALID_BUNDLE', `${file} is truncated (the archive ends inside an entry)`, { cause: err });
+  if (/invalid tar header/i.test(message)) return new ManifestError('INVALID_BUNDLE', `${file} is not a tar archive, so not a wpack bundle`, { cause: err });
+  return ioError(`cannot read bundle ${file}`, err);
+}

@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { once } from 'node:events';
+import { dirname, resolve, sep } from 'node:path';
+import tar from 'tar-stream';
+import { readComponentInterface } from '../component/index.js';
+import { ManifestError } from '../errors.js';
+import { canonicalJson } from '../manifest/canonical-json.js';
+import { loadSourceManifest } from '../manifest/load.js';
+import {
+  COMPONENT_FILE,
+  DEFAULT_RESOURCE_MEDIA_TYPE,
+  MANIFEST_FILE,
+  MANIFEST_SCHEMA_URI,
+  RESOURCES_DIR,
+  WASM_MEDIA_TYPE,
+  type LockedManifest,
+  type SourceManifest,
+} from '../manifest/types.js';
+import { parseCapability } from '../capabilities/index.js';
+import { ioError, statRegularFile, tempSibling } from './fs-util.js';
+import { DEFAULT_LIMITS } from './limits.js';
+
+export interface CreateBundleOptions {
+  /** Seconds since the epoch for every mtime and `created`; default: SOURCE_DATE_EPOCH or 0. */
+  sourceDateEpoch?: number;
+  /** Called as bytes are packed: (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface CreateBundleResult {
+  path: string;
+  /** `sha256:…` of the locked wpack.json: the bundle's identity. */
+  digest: string;
+  manifest: LockedManifest;
+  /** Size of the archive in bytes. */
+  size: number;
+}
+
+const READ_CHUNK = 1024 * 1024;
+/** A digest of the right length, written first and overwritten in place once the real one is known. */
+const PLACEHOLDER_DIGEST = 'sha256:' + '0'.repeat(64);
+
+/** Reads SOURCE_DATE_EPOCH (reproducible-builds.org spec): a non-negative integer of seconds. */
+export function sourceDateEpochFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === '') return 0;
+  if (!/^\d{1,12}$/.test(raw)) {
+    throw new ManifestError('INVALID_MANIFEST', `SOURCE_DATE_EPOCH=${JSON.stringify(raw)} is not a whole number of seconds`);
+  }
+  return Number(raw);
+}
+
+type TarHeader = Parameters<tar.Pack['entry']>[0];
+type TarSink = ReturnType<tar.Pack['entry']>;
+
+interface PlannedFile {
+  path: string;
+  source: string;
+  size: number;
+  mediaType: string;
+}
+
+/**
+ * Writes the bundle of DESIGN §3 for the project in `dir` (its wpack.json).
+ *
+ * One pass over every byte: the locked manifest goes first but needs the
+ * resources' digests, so it is written with placeholder digests of the same
+ * length and overwritten in place after the last resource has streamed
+ * through the hash. Output goes to a temp file that is renamed at the end.
+ */
+export async function createBundle(dir: string, out: string, options: CreateBundleOptions = {}): Promise<CreateBundleResult> {
+  const epoch = options.sourceDateEpoch ?? sourceDateEpochFromEnv();
+  const { manifest: source, path: manifestPath } = await loadSourceManifest(dir);
+  const root = resolve(dirname(manifestPath));
+
+  const componentPath = inside(root, source.component, '/component');
+  const componentStat = await statRegularFile(componentPath, 'component');
+  if (componentStat.size > DEFAULT_LIMITS.maxComponentBytes) {
+    throw new ManifestError('BUNDLE_TOO_LARGE', `component ${componentPath} is ${String(componentStat.size)} bytes, over the ${String(DEFAULT_LIMITS.maxComponentBytes)}-byte limit`);
+  }
+  const component = await readFile(componentPath).catch((err: unknown) => {
+    throw ioError(`cannot read component ${componentPath}`, err);
+  });
+  const iface = readComponentInterface(component);
+
+  const resources = [...(source.resources ?? [])]
+    .map((r) => ({ path: r.path, mediaType: r.mediaType ?? DEFAULT_RESOURCE_MEDIA_TYPE }))
+    .sort((a, b) => compare(a.path, b.path));
+  const planned: PlannedFile[] = [];
+  for (const [i, r] of (source.resources ?? []).entries()) {
+    const abs = inside(root, r.path, `/resources/${String(i)}/path`);
+    const st = await statRegularFile(abs, 'resource');
+    planned.push({ path: RESOURCES_DIR + r.path, source: abs, size: st.size, mediaType: r.mediaType ?? DEFAULT_RESOURCE_MEDIA_TYPE });
+  }
+  planned.sort((a, b) => compare(a.path, b.path));
+
+  const locked = lockManifest(source, epoch, resources, iface);
+  locked.files = [
+    { path: COMPONENT_FILE, size: component.length, digest: sha256(component), mediaType: WASM_MEDIA_TYPE },
+    ...planned.map((f) => ({ path: f.path, size: f.size, digest: PLACEHOLDER_DIGEST, mediaType: f.mediaType })),
+  ];
+  const placeholder = Buffer.from(canonicalJson(locked));
+
+  const tmp = tempSibling(resolve(out), 'tmp');
+  try {
+    const total = component.length + planned.reduce((n, f) => n + f.size, 0);
+    const digests = await writeArchive(tmp, epoch, placeholder, component, planned, total, options.onProgress);
+    digests.forEach((digest, i) => {
+      (locked.files[i + 1] as { digest: string }).digest = digest;
+    });
+    const final = Buffer.from(canonicalJson(locked));
+    if (final.length !== placeholder.length) throw new Error('locked manifest changed length'); // unreachable: digests are fixed-length
+    const size = await patchAndSync(tmp, final);
+    await rename(tmp, out);
+    return { path: out, digest: sha256(final), manifest: locked, size };
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw ioError(`cannot write ${out}`, err);
+  }
+}
+
+function lockManifest(
+  source: SourceManifest,
+  epoch: number,
+  resources: { path: string; mediaType: string }[],
+  iface: LockedManifest['interface'],
+): LockedManifest {
+  const capabilities = [...new Set((source.capabilities ?? []).map((c) => parseCapability(c).text))].sort(compare);
+  const locked: LockedManifest = {
+    $schema: MANIFEST_SCHEMA_URI,
+    lockVersion: 1,
+    name: source.name,
+    version: source.version,
+    created: new Date(epoch * 1000).toISOString().replace('.000Z', 'Z'),
+    component: COMPONENT_FILE,
+    capabilities,
+    resources,
+    files: [],
+    interface: iface,
+  };
+  if (source.description !== undefined) locked.description = source.description;
+  if (source.license !== undefined) locked.license = source.license;
+  if (source.authors !== undefined) locked.authors = source.authors;
+  if (source.source !== undefined) locked.source = source.source;
+  if (source.world !== undefined) locked.world = source.world;
+  return locked;
+}
+
+/** Streams every entry into `tmp`; returns the resources' digests in order. */
+async function writeArchive(
+  tmp: string,
+  epoch: number,
+  manifest: Buffer,
+  component: Buffer,
+  files: PlannedFile[],
+  total: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<string[]> {
+  const pack = tar.pack();
+  const output = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
+  const closed = once(output, 'close');
+  const failed = new Promise<never>((_, reject) => {
+    output.once('error', reject);
+    pack.once('error', reject);
+  });
+  pack.pipe(output);
+  const header = (name: string, size: number): TarHeader => ({
+    name, size, mode: 0o644, mtime: new Date(epoch * 1000), uid: 0, gid: 0, uname: '', gname: '', type: 'file',
+  });
+  try {
+    await addBuffer(pack, header(MANIFEST_FILE, manifest.length), manifest);
+    await addBuffer(pack, header(COMPONENT_FILE, component.length), component);
+    let done = component.length;
+    onProgress?.(done, total);
+    const digests: string[] = [];
+    for (const f of files) {
+      digests.push(await Promise.race([addFile(pack, header(f.path, f.size), f, (n) => onProgress?.((done += n), total)), failed]));
+    }
+    pack.finalize();
+    await Promise.race([closed, failed]);
+    return digests;
+  } catch (err) {
+    pack.destroy();
+    output.destroy();
+    await closed.catch(() => undefined);
+    throw err;
+  }
+}
+
+function addBuffer(pack: tar.Pack, header: TarHeader, data: Buffer): Promise<void> {
+  return new Promise((res, rej) => pack.entry(header, data, (err) => (err ? rej(err) : res())));
+}
+
+async function addFile(pack: tar.Pack, header: TarHeader, file: PlannedFile, progress: (n: number) => void): Promise<string> {
+  const hash = createHash('sha256');
+  let entry!: TarSink;
+  const entryDone = new Promise<void>((ok, fail) => {
+    entry = pack.entry(header, (err) => (err ? fail(err) : ok()));
+  });
+  let seen = 0;
+  for await (const chunk of createReadStream(file.source, { highWaterMark: READ_CHUNK, end: file.size })) {
+    const buf = chunk as Buffer;
+    seen += buf.length;
+    if (seen > file.size) break;
+    hash.update(buf);
+    if (!entry.write(buf)) await once(entry, 'drain');
+    progress(buf.length);
+  }
+  if (seen !== file.size) {
+    throw new ManifestError('FILE_CHANGED', `resource ${file.source} changed while it was being bundled (expected ${String(file.size)} bytes, read ${String(seen)})`);
+  }
+  entry.end(undefined); // streamx types make the argument mandatory
+  await entryDone;
+  return 'sha256:' + hash.digest('hex');
+}
+
+/** Overwrites the placeholder manifest (right after its 512-byte header), fsyncs, returns the file size. */
+async function patchAndSync(tmp: string, manifest: Buffer): Promise<number> {
+  const fh = await open(tmp, 'r+');
+  try {
+    await fh.write(manifest, 0, manifest.length, 512);
+    await fh.sync();
+    return (await fh.stat()).size;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Resolves a manifest-relative path, refusing anything that escapes the project directory. */
+function inside(root: string, rel: string, pointer: string): string {
+  const abs = resolve(root, rel);
+  if (!abs.startsWith(root.endsWith(sep) ? root : root + sep)) {
+    throw new ManifestError('INVALID_MANIFEST', `${pointer}: ${JSON.stringify(rel)} — resolves outside ${root}`);
+  }
+  return abs;
+}
+
+export function sha256(data: Uint8Array): string {
+  return 'sha256:' + createHash('sha256').update(data).digest('hex');
+}
+
+/** Byte-wise (code unit) order, independent of locale: part of the format. */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
