@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname, resolve, sep } from 'node:path';
@@ -20,6 +19,8 @@ import {
 } from '../manifest/types.js';
 import { parseCapability } from '../capabilities/index.js';
 import { ioError, statRegularFile, tempSibling } from './fs-util.js';
+import { PositionalWriter } from './positional-writer.js';
+import { readAhead } from './read-ahead.js';
 import { DEFAULT_LIMITS } from './limits.js';
 
 export interface CreateBundleOptions {
@@ -39,6 +40,8 @@ export interface CreateBundleResult {
 }
 
 const READ_CHUNK = 1024 * 1024;
+/** Reads in flight ahead of the hash. */
+const READ_AHEAD = 4;
 /** A digest of the right length, written first and overwritten in place once the real one is known. */
 const PLACEHOLDER_DIGEST = 'sha256:' + '0'.repeat(64);
 
@@ -148,6 +151,9 @@ function lockManifest(
   return locked;
 }
 
+/** Bytes the archive may have in flight to disk at once: bounds memory, keeps the disk busy. */
+const WRITE_WINDOW = 8 * READ_CHUNK;
+
 /** Streams every entry into `tmp`; returns the resources' digests in order. */
 async function writeArchive(
   tmp: string,
@@ -158,14 +164,22 @@ async function writeArchive(
   total: number,
   onProgress?: (done: number, total: number) => void,
 ): Promise<string[]> {
-  const pack = tar.pack();
-  const output = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
-  const closed = once(output, 'close');
-  const failed = new Promise<never>((_, reject) => {
-    output.once('error', reject);
+  // tar-stream encodes headers and padding; its own 16 KiB buffer would make
+  // every 1 MiB chunk wait for the disk, so it gets a window of its own.
+  const pack = tar.pack({ highWaterMark: WRITE_WINDOW });
+  const fh = await open(tmp, 'wx', 0o644);
+  const writer = new PositionalWriter(fh, WRITE_WINDOW);
+  const packed = new Promise<void>((resolve, reject) => {
+    pack.on('data', (chunk) => {
+      writer.write(chunk as Buffer);
+      if (writer.full) {
+        pack.pause();
+        void writer.drained().then(() => pack.resume());
+      }
+    });
+    pack.once('end', resolve);
     pack.once('error', reject);
   });
-  pack.pipe(output);
   const header = (name: string, size: number): TarHeader => ({
     name, size, mode: 0o644, mtime: new Date(epoch * 1000), uid: 0, gid: 0, uname: '', gname: '', type: 'file',
   });
@@ -176,16 +190,18 @@ async function writeArchive(
     onProgress?.(done, total);
     const digests: string[] = [];
     for (const f of files) {
-      digests.push(await Promise.race([addFile(pack, header(f.path, f.size), f, (n) => onProgress?.((done += n), total)), failed]));
+      digests.push(await Promise.race([addFile(pack, header(f.path, f.size), f, (n) => onProgress?.((done += n), total)), packed.then(() => '')]));
     }
     pack.finalize();
-    await Promise.race([closed, failed]);
+    await packed;
+    await writer.flush();
     return digests;
   } catch (err) {
     pack.destroy();
-    output.destroy();
-    await closed.catch(() => undefined);
+    await writer.flush().catch(() => undefined);
     throw err;
+  } finally {
+    await fh.close();
   }
 }
 
@@ -200,8 +216,7 @@ async function addFile(pack: tar.Pack, header: TarHeader, file: PlannedFile, pro
     entry = pack.entry(header, (err) => (err ? fail(err) : ok()));
   });
   let seen = 0;
-  for await (const chunk of createReadStream(file.source, { highWaterMark: READ_CHUNK, end: file.size })) {
-    const buf = chunk as Buffer;
+  for await (const buf of readAhead(file.source, READ_CHUNK, READ_AHEAD, file.size)) {
     seen += buf.length;
     if (seen > file.size) break;
     hash.update(buf);

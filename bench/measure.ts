@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const WPACK_BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'run.js');
+const RSS_REPORTER = fileURLToPath(new URL('./rss-reporter.js', import.meta.url));
+
+export interface Timing {
+  seconds: number;
+  /** Peak RSS in bytes, for node processes run through `timeNode`. */
+  peakRss?: number;
+}
+
+/** Runs a command to completion and returns its wall time; throws on failure. */
+export function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Timing {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env }, timeout: 600_000 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${String(r.status)}): ${r.stderr.toString()}`);
+  return { seconds };
+}
+
+/** Runs a node script with the RSS reporter preloaded. */
+export function timeNode(script: string, args: string[], scratch: string, env: NodeJS.ProcessEnv = {}): Timing {
+  const rssFile = join(scratch, `rss-${String(process.pid)}-${String(Date.now())}`);
+  const t = timeCommand(process.execPath, ['--import', RSS_REPORTER, script, ...args], { ...env, WPACK_BENCH_RSS_FILE: rssFile });
+  const peakRss = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+  rmSync(rssFile, { force: true });
+  return { ...t, peakRss };
+}
+
+/** The best (fastest) of `runs` timings: the least disturbed by the rest of the machine. */
+export function best(runs: number, fn: () => Timing): Timing {
+  let result: Timing | undefined;
+  for (let i = 0; i < runs; i++) {
+    const t = fn();
+    if (result === undefined || t.seconds < result.seconds) result = { ...t, peakRss: Math.max(t.peakRss ?? 0, result?.peakRss ?? 0) };
+  }
+  if (result === undefined) throw new Error('no runs');
+  return result;
+}
+
+export const MiB = 1024 * 1024;
+
+export function row(label: string, value: string, note = ''): string {
+  return `${label.padEnd(44)} ${value.padStart(14)}  ${note}`;
+}
