@@ -6,3 +6,6 @@ export { default as Init, inferCapabilities } from './commands/init.js';
 export { default as Bundle } from './commands/bundle.js';
 export { default as Inspect } from './commands/inspect.js';
 export { default as Extract } from './commands/extract.js';
+export { default as Keygen } from './commands/keygen.js';
+export { default as Sign } from './commands/sign.js';
+export { default as Verify } from './commands/verify.js';

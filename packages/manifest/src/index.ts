@@ -20,3 +20,10 @@ export {
 } from './manifest/types.js';
 export type { LockedFile, LockedManifest, SourceManifest } from './manifest/types.js';
 export * from './bundle/index.js';
+export {
+  componentArtifact,
+  OCI_IMAGE_MANIFEST_MEDIA_TYPE,
+  OCI_TITLE_ANNOTATION,
+  WASM_CONFIG_MEDIA_TYPE,
+} from './oci/component-artifact.js';
+export type { OciBlob } from './oci/component-artifact.js';

@@ -9,6 +9,7 @@ import { MANIFEST_FILE, type LockedFile, type LockedManifest } from '../manifest
 import { parseJson, validateLockedManifest } from '../manifest/validate.js';
 import { checkEntryName, describeType, isSignatureEntry } from './entry-names.js';
 import { ioError } from './fs-util.js';
+import { indexArchive } from './tar-index.js';
 import { DEFAULT_LIMITS, type BundleLimits } from './limits.js';
 
 /** One archive entry as tar-stream's extractor yields it. */
@@ -65,7 +66,10 @@ export async function readBundle(file: string, options: ReadBundleOptions = {}):
   );
   if (archiveSize === 0) throw new ManifestError('INVALID_BUNDLE', `${file} is empty, not a wpack bundle`);
 
-  const input = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  // The archive ends at its first zero block (POSIX); bytes after it are not part of the bundle.
+  const { end } = await indexArchive(file, limits.maxEntries);
+  if (end === 0) throw new ManifestError('INVALID_BUNDLE', `${file} holds no entries: not a wpack bundle`);
+  const input = createReadStream(file, { highWaterMark: 1024 * 1024, start: 0, end: end - 1 });
   const extract = tar.extract();
   input.on('error', (err) => extract.destroy(err));
   input.pipe(extract);

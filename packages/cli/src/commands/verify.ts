@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import { Args, Flags } from '@oclif/core';
+import { ManifestError, readBundle, readBundleHead } from '@wpack/manifest';
+import {
+  describeSigner,
+  keyHint,
+  loadPublicKey,
+  loadTrustedRoot,
+  publicGoodTrustedRoot,
+  verifySignatures,
+  VerifierError,
+  type IdentityMatcher,
+  type SignaturePolicy,
+  type TrustedKey,
+} from '@wpack/verifier';
+import { WpackCommand } from '../base-command.js';
+import { EXIT } from '../exit-codes.js';
+
+export interface Finding {
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  step: 'integrity' | 'signatures';
+  message: string;
+}
+
+export interface VerifyResult {
+  verified: boolean;
+  digest: string;
+  signers: string[];
+  findings: Finding[];
+}
+
+/** Integrity failures that mean "these are not the signed bytes": a verdict (exit 1), not bad input. */
+const TAMPERING = new Set(['DIGEST_MISMATCH', 'SIZE_MISMATCH']);
+
+export default class Verify extends WpackCommand {
+  static override summary = 'Check that a bundle is intact and signed by a trusted key or identity.';
+  static override description =
+    'The cosign-style quick check: every digest in the bundle (integrity), then every signature, offline. ' +
+    'Trust a key with --key, or a keyless identity with --certificate-identity (exact) or --certificate-identity-regexp ' +
+    '(anchored at both ends) plus --certificate-oidc-issuer; keyless signatures verify against --trusted-root, by default ' +
+    "the Sigstore public-good root that ships with wpack (never refreshed online). Exit 0 verified, 1 not verified, 2 bad input.";
+  static override examples = [
+    '<%= config.bin %> verify app.wpack --key release.pub',
+    '<%= config.bin %> verify app.wpack --certificate-identity https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n    --certificate-oidc-issuer https://token.actions.githubusercontent.com',
+  ];
+  static override args = { bundle: Args.file({ description: 'the .wpack file', required: true, exists: true }) };
+  static override flags = {
+    key: Flags.file({ description: 'trusted public key (PEM); repeatable', multiple: true, exists: true }),
+    'certificate-identity': Flags.string({ description: 'trusted keyless identity, compared exactly', exclusive: ['certificate-identity-regexp'] }),
+    'certificate-identity-regexp': Flags.string({ description: 'trusted keyless identity as a regular expression, anchored at both ends' }),
+    'certificate-oidc-issuer': Flags.string({ description: 'OIDC issuer of the trusted keyless identity (exact)' }),
+    'trusted-root': Flags.file({ description: 'Sigstore trusted_root.json for keyless signatures', exists: true }),
+    minimum: Flags.integer({ description: 'distinct trusted signers required', default: 1, min: 1 }),
+  };
+
+  async run(): Promise<VerifyResult> {
+    const { args, flags } = await this.parse(Verify);
+    const identity = flags['certificate-identity'] ?? flags['certificate-identity-regexp'];
+    if ((identity === undefined) !== (flags['certificate-oidc-issuer'] === undefined)) {
+      throw new VerifierError('VERIFICATION_FAILED', '--certificate-identity (or -regexp) and --certificate-oidc-issuer go together', { category: 'input' });
+    }
+    if (identity === undefined && (flags.key ?? []).length === 0) {
+      throw new VerifierError('VERIFICATION_FAILED', 'say whom to trust: --key <key.pub>, or --certificate-identity with --certificate-oidc-issuer', { category: 'input' });
+    }
+    const policy: SignaturePolicy = { keys: await loadKeys(flags.key ?? []), identities: [], minimum: flags.minimum };
+    if (identity !== undefined && flags['certificate-oidc-issuer'] !== undefined) {
+      const subject: IdentityMatcher =
+        flags['certificate-identity'] !== undefined ? { kind: 'exact', value: flags['certificate-identity'] } : { kind: 'regexp', source: identity };
+      policy.identities.push({ issuer: flags['certificate-oidc-issuer'], subject });
+      policy.trustedRoot = flags['trusted-root'] !== undefined ? await loadTrustedRoot(flags['trusted-root']) : await publicGoodTrustedRoot();
+    }
+
+    const findings: Finding[] = [];
+    try {
+      await readBundle(args.bundle);
+    } catch (err) {
+      if (!(err instanceof ManifestError) || !TAMPERING.has(err.code)) throw err;
+      findings.push({ code: err.code, severity: 'error', step: 'integrity', message: err.message });
+    }
+    const head = await readBundleHead(args.bundle);
+    const report = await verifySignatures(head, head.signatures, policy);
+    for (const f of report.findings) {
+      findings.push({
+        code: f.code,
+        severity: f.ok ? 'info' : f.code === 'DUPLICATE_SIGNER' ? 'warning' : 'error',
+        step: 'signatures',
+        message: f.entry ? `${f.entry} ${f.message}` : f.message,
+      });
+    }
+    const verified = report.verified && !findings.some((f) => f.step === 'integrity');
+    this.printReport(args.bundle, head.digest, verified, report.signers, findings);
+    if (!verified) process.exitCode = EXIT.denied;
+    return { verified, digest: head.digest, signers: report.signers, findings };
+  }
+
+  private printReport(file: string, digest: string, verified: boolean, signers: string[], findings: Finding[]): void {
+    this.log(`${verified ? 'VERIFIED' : 'NOT VERIFIED'}  ${file}  ${digest}`);
+    for (const f of findings) this.log(`  ${f.severity === 'info' ? 'ok   ' : f.severity === 'warning' ? 'warn ' : 'FAIL '} [${f.step}] ${f.code}: ${f.message}`);
+    if (verified) this.log(`  signed by ${signers.map(describeSigner).join('; ')}`);
+  }
+}
+
+async function loadKeys(paths: string[]): Promise<TrustedKey[]> {
+  const keys: TrustedKey[] = [];
+  for (const path of paths) {
+    const publicKey = loadPublicKey(await readFile(path));
+    keys.push({ publicKey, hint: keyHint(publicKey), source: path });
+  }
+  return keys;
+}

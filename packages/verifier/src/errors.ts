@@ -1,0 +1,12 @@
+import { WpackError } from '@wpack/manifest';
+
+export type VerifierErrorCode =
+  | 'KEY_EXISTS'
+  | 'KEY_INVALID'
+  | 'KEY_PASSWORD'
+  | 'NO_IDENTITY_TOKEN'
+  | 'SIGNING_FAILED'
+  | 'TRUSTED_ROOT_INVALID'
+  | 'VERIFICATION_FAILED';
+
+export class VerifierError extends WpackError<VerifierErrorCode> {}
