@@ -1,15 +1,21 @@
 import { Args } from '@oclif/core';
-import { readBundle, type LockedFile, type LockedManifest } from '@wpack/manifest';
+import { readBundle, type BundleContents, type LockedFile, type LockedManifest } from '@wpack/manifest';
+import { describeSignature, publicGoodTrustedRoot, verifySignatures, type SignatureDescription } from '@wpack/verifier';
 import { WpackCommand } from '../base-command.js';
 import { formatBytes } from '../format.js';
 import { byteProgress } from '../progress.js';
 
-export interface SignatureSummary {
+export interface SignatureSummary extends SignatureDescription {
   /** Entry name inside the bundle, e.g. signatures/1.sigstore.json. */
   path: string;
   size: number;
-  /** The Sigstore bundle's own mediaType, when it parses. */
-  mediaType?: string;
+  /**
+   * Against the default trust: keyless signatures are checked against the
+   * Sigstore public-good root (any identity); key signatures need the key,
+   * so they are 'needs-key' here (use `wpack verify --key`).
+   */
+  verifies: 'yes' | 'no' | 'needs-key';
+  problem?: string;
 }
 
 export interface InspectResult {
@@ -43,7 +49,7 @@ export default class Inspect extends WpackCommand {
       imports: m.interface.imports.map((e) => e.name),
       exports: m.interface.exports.map((e) => e.name),
       capabilities: m.capabilities,
-      signatures: contents.signatures.map((s) => summarise(s.path, s.bytes)),
+      signatures: await summariseSignatures(contents),
     };
     this.printHuman(result);
     return result;
@@ -63,17 +69,29 @@ export default class Inspect extends WpackCommand {
     this.log(`capabilities (${String(r.capabilities.length)})`);
     for (const c of r.capabilities) this.log(`  ${c}`);
     this.log(`signatures (${String(r.signatures.length)})`);
-    for (const s of r.signatures) this.log(`  ${s.path}  ${s.mediaType ?? 'unrecognised content'}`);
+    for (const s of r.signatures) {
+      const who = s.kind === 'key' ? `key ${s.keyHint ?? '?'}` : s.kind === 'keyless' ? `${s.identity ?? '?'} via ${s.issuer ?? '?'}` : 'unreadable';
+      const log = s.tlogIndex !== undefined ? `  rekor #${s.tlogIndex}` : '';
+      const when = s.timestamp !== undefined ? `  ${s.timestamp}` : '';
+      this.log(`  ${s.path}  ${s.kind}  ${who}${log}${when}  verifies: ${s.verifies}${s.problem !== undefined ? ` (${s.problem})` : ''}`);
+    }
   }
 }
 
-function summarise(path: string, bytes: Buffer): SignatureSummary {
-  const summary: SignatureSummary = { path, size: bytes.length };
-  try {
-    const doc = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown };
-    if (typeof doc.mediaType === 'string') summary.mediaType = doc.mediaType;
-  } catch {
-    // Not JSON: reported as unrecognised; verification is where it fails.
+async function summariseSignatures(contents: BundleContents): Promise<SignatureSummary[]> {
+  if (contents.signatures.length === 0) return [];
+  const root = await publicGoodTrustedRoot();
+  const out: SignatureSummary[] = [];
+  for (const sig of contents.signatures) {
+    const description = await describeSignature(sig.bytes);
+    const summary: SignatureSummary = { path: sig.path, size: sig.bytes.length, ...description, verifies: 'needs-key' };
+    if (description.kind !== 'key') {
+      const report = await verifySignatures(contents, [sig], { keys: [], identities: [], anyIdentity: true, trustedRoot: root });
+      summary.verifies = report.verified ? 'yes' : 'no';
+      const failure = report.findings.find((f) => !f.ok && f.entry !== '');
+      if (failure !== undefined && summary.problem === undefined) summary.problem = `${failure.code}: ${failure.message}`;
+    }
+    out.push(summary);
   }
-  return summary;
+  return out;
 }

@@ -28,6 +28,10 @@ export function keyHint(publicKey: KeyObject): string {
 }
 
 export function loadPrivateKey(pem: string | Buffer, password?: string): KeyObject {
+  // Without a passphrase OpenSSL would try to prompt; say what is missing instead.
+  if (password === undefined && /-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem.toString())) {
+    throw new VerifierError('KEY_PASSWORD', 'the private key is encrypted: pass its password with --password-stdin');
+  }
   try {
     const key = createPrivateKey(password === undefined ? { key: pem, format: 'pem' } : { key: pem, format: 'pem', passphrase: password });
     checkKeyType(key);

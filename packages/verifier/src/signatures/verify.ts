@@ -48,6 +48,8 @@ export interface SignaturePolicy {
   minimum?: number;
   /** Transparency-log entries required for keyless signatures; default true. */
   requireTlog?: boolean;
+  /** Accept any keyless identity the trusted root vouches for (for listing, never for a gate). */
+  anyIdentity?: boolean;
   /** The time keys must be valid at when a signature carries no trusted timestamp. */
   now?: Date;
 }
@@ -209,6 +211,7 @@ function checkKeylessSignature(s: Sigstore, parsed: ParsedBundle, policy: Signat
   const issuer = signer.identity?.extensions?.issuer ?? '';
   const subject = signer.identity?.subjectAlternativeName ?? '';
   const extra = { kind: 'keyless' as const, signer: `keyless:${issuer} ${subject}` };
+  if (policy.anyIdentity === true) return { code: 'SIGNATURE_VERIFIED', entry: parsedEntry(fail), ok: true, message: `verified: ${subject} via ${issuer}`, ...extra };
   const byIssuer = policy.identities.filter((i) => i.issuer === issuer);
   if (byIssuer.length === 0) {
     return fail('ISSUER_MISMATCH', `was signed by ${subject} via issuer ${issuer}, which is not a trusted issuer (${policy.identities.map((i) => i.issuer).join(', ') || 'none given'})`, extra);
