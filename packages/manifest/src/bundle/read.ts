@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { ManifestError } from '../errors.js';
 import { MANIFEST_FILE, type LockedFile, type LockedManifest } from '../manifest/types.js';
@@ -10,6 +9,7 @@ import { parseJson, validateLockedManifest } from '../manifest/validate.js';
 import { checkEntryName, describeType, isSignatureEntry } from './entry-names.js';
 import { ioError } from './fs-util.js';
 import { indexArchive } from './tar-index.js';
+import { readRange } from './read-ahead.js';
 import { DEFAULT_LIMITS, type BundleLimits } from './limits.js';
 
 /** One archive entry as tar-stream's extractor yields it. */
@@ -69,7 +69,7 @@ export async function readBundle(file: string, options: ReadBundleOptions = {}):
   // The archive ends at its first zero block (POSIX); bytes after it are not part of the bundle.
   const { end } = await indexArchive(file, limits.maxEntries);
   if (end === 0) throw new ManifestError('INVALID_BUNDLE', `${file} holds no entries: not a wpack bundle`);
-  const input = createReadStream(file, { highWaterMark: 1024 * 1024, start: 0, end: end - 1 });
+  const input = Readable.from(readRange(file, { end }), { objectMode: false });
   const extract = tar.extract();
   input.on('error', (err) => extract.destroy(err));
   input.pipe(extract);

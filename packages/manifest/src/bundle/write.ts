@@ -20,7 +20,7 @@ import {
 import { parseCapability } from '../capabilities/index.js';
 import { ioError, statRegularFile, tempSibling } from './fs-util.js';
 import { PositionalWriter } from './positional-writer.js';
-import { readAhead } from './read-ahead.js';
+import { readRange } from './read-ahead.js';
 import { DEFAULT_LIMITS } from './limits.js';
 
 export interface CreateBundleOptions {
@@ -216,7 +216,8 @@ async function addFile(pack: tar.Pack, header: TarHeader, file: PlannedFile, pro
     entry = pack.entry(header, (err) => (err ? fail(err) : ok()));
   });
   let seen = 0;
-  for await (const buf of readAhead(file.source, READ_CHUNK, READ_AHEAD, file.size)) {
+  // One byte past the stat'ed size, so a file that grew is noticed.
+  for await (const buf of readRange(file.source, { end: file.size + 1, chunk: READ_CHUNK, depth: READ_AHEAD })) {
     seen += buf.length;
     if (seen > file.size) break;
     hash.update(buf);

@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type * as Ajv2020Module from 'ajv/dist/2020.js';
+import type { Ajv2020 as Ajv2020Type, ErrorObject } from 'ajv/dist/2020.js';
+import type addFormatsModule from 'ajv-formats';
 import type { ValidationProblem } from '../errors.js';
 
-// ajv-formats is CommonJS; under nodenext its default export arrives as the module object.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+/** A compiled validator: ajv's calling convention, errors on the function. */
+interface Validator {
+  (doc: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
 
 /** schemas/ at the repo root is the single source of the formats (DESIGN §1). */
 export const MANIFEST_SCHEMA_URL = new URL('../../../../../schemas/manifest.schema.json', import.meta.url);
@@ -20,10 +25,22 @@ const PATTERN_REASONS: Record<string, string> = {
   digest: 'must be "sha256:" followed by 64 lowercase hex digits',
 };
 
-let ajv: Ajv2020 | undefined;
+/**
+ * The build compiles the schema into standalone validators
+ * (scripts/compile-schemas.mjs), which saves compiling it at every start.
+ * Without them (a build that skipped that step) ajv compiles it here.
+ */
+const precompiled = (await import(new URL('./schema-validators.js', import.meta.url).href).catch(() => undefined)) as
+  | { validateSource: Validator; validateLocked: Validator }
+  | undefined;
 
-function compiled(ref: string): ValidateFunction {
+let ajv: Ajv2020Type | undefined;
+
+function compiled(ref: string): Validator {
   if (ajv === undefined) {
+    const require = createRequire(import.meta.url);
+    const { Ajv2020 } = require('ajv/dist/2020') as typeof Ajv2020Module;
+    const addFormats = require('ajv-formats') as typeof addFormatsModule.default;
     ajv = new Ajv2020({ allErrors: true, strict: true });
     addFormats(ajv);
     ajv.addSchema(JSON.parse(readFileSync(MANIFEST_SCHEMA_URL, 'utf8')) as object);
@@ -34,14 +51,14 @@ function compiled(ref: string): ValidateFunction {
 }
 
 export function validateSourceSchema(doc: unknown): ValidationProblem[] {
-  return problemsOf(compiled(MANIFEST_SCHEMA_ID), doc);
+  return problemsOf(precompiled?.validateSource ?? compiled(MANIFEST_SCHEMA_ID), doc);
 }
 
 export function validateLockedSchema(doc: unknown): ValidationProblem[] {
-  return problemsOf(compiled(`${MANIFEST_SCHEMA_ID}#/$defs/locked`), doc);
+  return problemsOf(precompiled?.validateLocked ?? compiled(`${MANIFEST_SCHEMA_ID}#/$defs/locked`), doc);
 }
 
-function problemsOf(validate: ValidateFunction, doc: unknown): ValidationProblem[] {
+function problemsOf(validate: Validator, doc: unknown): ValidationProblem[] {
   if (validate(doc)) return [];
   return dedupe((validate.errors ?? []).map((e) => toProblem(e, doc)));
 }
