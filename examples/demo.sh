@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the sample component: build it, write its manifest, bundle
-# it reproducibly, inspect the bundle and extract it again.
+# it reproducibly, sign it with a fresh key, inspect and verify it, extract it.
 set -euo pipefail
 cd "$(dirname "$0")/hello"
 wpack() { node ../../packages/cli/bin/run.js "$@"; }
@@ -26,8 +26,17 @@ SOURCE_DATE_EPOCH=1700000000 wpack bundle . -o build/again.wpack >/dev/null
 second=$(sha256sum build/again.wpack | cut -d' ' -f1)
 [ "$first" = "$second" ] && echo "reproducible: two builds, same sha256 $first"
 
+step keygen -o build/release --force
+wpack keygen -o build/release --force
+
+step sign build/hello.wpack --key build/release.key
+wpack sign build/hello.wpack --key build/release.key
+
 step inspect build/hello.wpack
 wpack inspect build/hello.wpack
+
+step verify build/hello.wpack --key build/release.pub
+wpack verify build/hello.wpack --key build/release.pub
 
 step extract build/hello.wpack build/extracted --force
 wpack extract build/hello.wpack build/extracted --force
