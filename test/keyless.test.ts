@@ -1,6 +1,8 @@
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createBundle, readBundleHead } from '@wpack/manifest';
 import { signBundle, verifySignatures } from '@wpack/verifier';
@@ -93,6 +95,36 @@ void describe('keyless signing against Fulcio, Rekor and a TSA on loopback', () 
     assert.match(sig.tlogIndex, /^\d+$/);
     assert.ok(!Number.isNaN(Date.parse(sig.timestamp)));
     assert.equal(sig.verifies, 'no', 'not against the public-good root');
+  });
+
+  void test("GitHub Actions' ambient OIDC credentials are used when no token is given", async () => {
+    const f = await fresh('actions');
+    const token = await mock.identityToken({ iss: ISSUER, sub: WORKFLOW });
+    const seen: string[] = [];
+    // Stands in for the Actions token service: bearer-authenticated GET, audience in the query.
+    const server = createServer((req, res) => {
+      seen.push(`${req.headers.authorization ?? ''} ${req.url ?? ''}`);
+      const ok = req.headers.authorization === 'Bearer request-token' && new URL(req.url ?? '/', 'http://x').searchParams.get('audience') === 'sigstore';
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify(ok ? { value: token } : { message: 'no' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/token?api-version=2.0`;
+      const env = { ACTIONS_ID_TOKEN_REQUEST_URL: url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token', SIGSTORE_ID_TOKEN: '' };
+      const run = await runWpack(['sign', f, '--fulcio-url', mock.fulcioURL, '--rekor-url', mock.rekorURL], { env });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(seen.length, 1);
+      const verify = await runWpack(['verify', f, '--trusted-root', rootFile, '--certificate-identity', WORKFLOW, '--certificate-oidc-issuer', ISSUER]);
+      assert.equal(verify.code, 0, verify.stdout);
+      // A token service that refuses: one clear line, exit 3, nothing appended.
+      const g = await fresh('actions-refused');
+      const refused = await runWpack(['sign', g, '--fulcio-url', mock.fulcioURL, '--rekor-url', mock.rekorURL], { env: { ...env, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'wrong' } });
+      assert.equal(refused.code, 3, refused.stderr);
+      assert.match(refused.stderr, /id-token: write/);
+      assert.equal((await readBundleHead(g)).signatures.length, 0);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   void test('a token the CA does not accept is a signing failure; the bundle is left unsigned', async () => {

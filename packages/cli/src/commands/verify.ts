@@ -71,15 +71,22 @@ export default class Verify extends WpackCommand {
       policy.trustedRoot = flags['trusted-root'] !== undefined ? await loadTrustedRoot(flags['trusted-root']) : await publicGoodTrustedRoot();
     }
 
-    const findings: Finding[] = [];
-    try {
-      await readBundle(args.bundle);
-    } catch (err) {
-      if (!(err instanceof ManifestError) || !TAMPERING.has(err.code)) throw err;
-      findings.push({ code: err.code, severity: 'error', step: 'integrity', message: err.message });
-    }
-    const head = await readBundleHead(args.bundle);
-    const report = await verifySignatures(head, head.signatures, policy);
+    // Integrity (every byte) and the signatures (only wpack.json and the
+    // signature entries) are independent: run them together, so sigstore-js
+    // loads while the disk is busy.
+    const integrity = readBundle(args.bundle).then(
+      () => undefined,
+      (err: unknown) => {
+        if (!(err instanceof ManifestError) || !TAMPERING.has(err.code)) throw err;
+        return { code: err.code, severity: 'error' as const, step: 'integrity' as const, message: err.message };
+      },
+    );
+    const signatures = readBundleHead(args.bundle).then(async (head) => ({ head, report: await verifySignatures(head, head.signatures, policy) }));
+    const [tampered, { head, report }] = await Promise.all([integrity, signatures.catch(async (err: unknown) => {
+      await integrity.catch(() => undefined); // report the archive's own error first, if it has one
+      throw err;
+    })]);
+    const findings: Finding[] = tampered === undefined ? [] : [tampered];
     for (const f of report.findings) {
       findings.push({
         code: f.code,

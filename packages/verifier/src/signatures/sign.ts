@@ -97,11 +97,22 @@ export async function resolveIdentityToken(explicit?: string): Promise<string> {
   if (process.env.SIGSTORE_ID_TOKEN) return process.env.SIGSTORE_ID_TOKEN;
   if (process.env.ACTIONS_ID_TOKEN_REQUEST_URL && process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
     const { CIContextProvider } = await import('@sigstore/sign');
+    let token: unknown;
     try {
-      return await new CIContextProvider('sigstore').getToken();
+      token = await new CIContextProvider('sigstore').getToken();
     } catch (err) {
-      throw new VerifierError('NO_IDENTITY_TOKEN', `GitHub Actions did not hand out an OIDC token: ${(err as Error).message}`, { cause: err, category: 'network' });
+      // It rejects with plain strings as well as Errors.
+      throw new VerifierError('NO_IDENTITY_TOKEN', `GitHub Actions did not hand out an OIDC token: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+        category: 'network',
+      });
     }
+    if (typeof token !== 'string' || token === '') {
+      throw new VerifierError('NO_IDENTITY_TOKEN', 'GitHub Actions answered the token request without a token: does the job have `permissions: id-token: write`?', {
+        category: 'network',
+      });
+    }
+    return token;
   }
   throw new VerifierError(
     'NO_IDENTITY_TOKEN',
