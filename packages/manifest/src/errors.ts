@@ -33,6 +33,7 @@ export type ManifestErrorCode =
   | 'DIGEST_MISMATCH'
   | 'SIZE_MISMATCH'
   | 'TARGET_EXISTS'
+  | 'BUNDLE_LOCKED'
   | 'IO_ERROR';
 
 export class ManifestError extends WpackError<ManifestErrorCode> {}

@@ -8,7 +8,7 @@ export { buildStatement, IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, WPACK_PRE
 export type { Statement } from './signatures/statement.js';
 export { DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL, DEFAULT_TSA_URL, resolveIdentityToken, signBundle } from './signatures/sign.js';
 export type { SignResult, SigningMode } from './signatures/sign.js';
-export { describeSigner, SIGSTORE_BUNDLE_V03, verifySignatures } from './signatures/verify.js';
+export { describeSigner, SIGSTORE_BUNDLE_V03, verifySignatures, warmUpVerifier } from './signatures/verify.js';
 export type { SignatureFinding, SignatureFindingCode, SignaturePolicy, SignatureReport, TrustedIdentity, TrustedKey } from './signatures/verify.js';
 export { matchIdentity } from './signatures/identity.js';
 export type { IdentityMatcher } from './signatures/identity.js';

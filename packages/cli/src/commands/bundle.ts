@@ -18,7 +18,7 @@ export default class Bundle extends WpackCommand {
     'The archive is byte-for-byte reproducible: sorted entries, fixed modes and owners, mtimes from SOURCE_DATE_EPOCH (or 0). ' +
     'Its identity is the digest of the locked wpack.json it starts with, which names every other byte by digest.';
   static override examples = ['<%= config.bin %> bundle . -o app.wpack', 'SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) <%= config.bin %> bundle'];
-  static override args = { dir: Args.directory({ description: 'project directory holding wpack.json', default: '.', exists: true }) };
+  static override args = { dir: Args.directory({ description: 'project directory holding wpack.json', default: '.' }) };
   static override flags = {
     output: Flags.string({ char: 'o', description: 'output file (default: <name>-<version>.wpack)' }),
   };

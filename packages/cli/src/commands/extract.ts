@@ -17,7 +17,7 @@ export default class Extract extends WpackCommand {
     'leaves nothing behind. A non-empty target is refused unless --force is given.';
   static override examples = ['<%= config.bin %> extract app.wpack ./app'];
   static override args = {
-    bundle: Args.file({ description: 'the .wpack file', required: true, exists: true }),
+    bundle: Args.file({ description: 'the .wpack file', required: true }),
     dir: Args.string({ description: 'target directory', required: true }),
   };
   static override flags = { force: Flags.boolean({ description: 'replace a non-empty target directory' }) };

@@ -33,7 +33,7 @@ export interface InspectResult {
 export default class Inspect extends WpackCommand {
   static override summary = 'Show what a .wpack bundle holds, after checking every digest in it.';
   static override examples = ['<%= config.bin %> inspect app.wpack', '<%= config.bin %> inspect app.wpack --json | jq .digest'];
-  static override args = { bundle: Args.file({ description: 'the .wpack file', required: true, exists: true }) };
+  static override args = { bundle: Args.file({ description: 'the .wpack file', required: true }) };
 
   async run(): Promise<InspectResult> {
     const { args } = await this.parse(Inspect);

@@ -25,9 +25,9 @@ export default class Sign extends WpackCommand {
     '<%= config.bin %> sign app.wpack            # keyless, in GitHub Actions',
     '<%= config.bin %> sign app.wpack --identity-token "$TOKEN" --tsa-url https://timestamp.sigstore.dev/api/v1/timestamp',
   ];
-  static override args = { bundle: Args.file({ description: 'the .wpack file', required: true, exists: true }) };
+  static override args = { bundle: Args.file({ description: 'the .wpack file', required: true }) };
   static override flags = {
-    key: Flags.file({ description: 'sign with this private key (PEM) instead of keyless', exists: true }),
+    key: Flags.file({ description: 'sign with this private key (PEM) instead of keyless' }),
     'password-stdin': Flags.boolean({ description: 'read the private key password from stdin' }),
     'identity-token': Flags.string({ description: 'OIDC identity token for keyless signing', exclusive: ['key'] }),
     'fulcio-url': Flags.string({ description: 'Fulcio instance', default: DEFAULT_FULCIO_URL, exclusive: ['key'] }),

@@ -9,6 +9,7 @@ import {
   publicGoodTrustedRoot,
   verifySignatures,
   VerifierError,
+  warmUpVerifier,
   type IdentityMatcher,
   type SignaturePolicy,
   type TrustedKey,
@@ -44,13 +45,13 @@ export default class Verify extends WpackCommand {
     '<%= config.bin %> verify app.wpack --key release.pub',
     '<%= config.bin %> verify app.wpack --certificate-identity https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n    --certificate-oidc-issuer https://token.actions.githubusercontent.com',
   ];
-  static override args = { bundle: Args.file({ description: 'the .wpack file', required: true, exists: true }) };
+  static override args = { bundle: Args.file({ description: 'the .wpack file', required: true }) };
   static override flags = {
-    key: Flags.file({ description: 'trusted public key (PEM); repeatable', multiple: true, exists: true }),
+    key: Flags.file({ description: 'trusted public key (PEM); repeatable', multiple: true }),
     'certificate-identity': Flags.string({ description: 'trusted keyless identity, compared exactly', exclusive: ['certificate-identity-regexp'] }),
     'certificate-identity-regexp': Flags.string({ description: 'trusted keyless identity as a regular expression, anchored at both ends' }),
     'certificate-oidc-issuer': Flags.string({ description: 'OIDC issuer of the trusted keyless identity (exact)' }),
-    'trusted-root': Flags.file({ description: 'Sigstore trusted_root.json for keyless signatures', exists: true }),
+    'trusted-root': Flags.file({ description: 'Sigstore trusted_root.json for keyless signatures' }),
     minimum: Flags.integer({ description: 'distinct trusted signers required', default: 1, min: 1 }),
   };
 
@@ -63,6 +64,13 @@ export default class Verify extends WpackCommand {
     if (identity === undefined && (flags.key ?? []).length === 0) {
       throw new VerifierError('VERIFICATION_FAILED', 'say whom to trust: --key <key.pub>, or --certificate-identity with --certificate-oidc-issuer', { category: 'input' });
     }
+    if (flags['certificate-identity-regexp'] !== undefined) {
+      try {
+        new RegExp(flags['certificate-identity-regexp'], 'u');
+      } catch (err) {
+        throw new VerifierError('VERIFICATION_FAILED', `--certificate-identity-regexp is not a valid regular expression: ${(err as Error).message}`, { category: 'input' });
+      }
+    }
     const policy: SignaturePolicy = { keys: await loadKeys(flags.key ?? []), identities: [], minimum: flags.minimum };
     if (identity !== undefined && flags['certificate-oidc-issuer'] !== undefined) {
       const subject: IdentityMatcher =
@@ -71,22 +79,22 @@ export default class Verify extends WpackCommand {
       policy.trustedRoot = flags['trusted-root'] !== undefined ? await loadTrustedRoot(flags['trusted-root']) : await publicGoodTrustedRoot();
     }
 
-    // Integrity (every byte) and the signatures (only wpack.json and the
-    // signature entries) are independent: run them together, so sigstore-js
-    // loads while the disk is busy.
-    const integrity = readBundle(args.bundle).then(
-      () => undefined,
-      (err: unknown) => {
-        if (!(err instanceof ManifestError) || !TAMPERING.has(err.code)) throw err;
-        return { code: err.code, severity: 'error' as const, step: 'integrity' as const, message: err.message };
-      },
-    );
-    const signatures = readBundleHead(args.bundle).then(async (head) => ({ head, report: await verifySignatures(head, head.signatures, policy) }));
-    const [tampered, { head, report }] = await Promise.all([integrity, signatures.catch(async (err: unknown) => {
-      await integrity.catch(() => undefined); // report the archive's own error first, if it has one
-      throw err;
-    })]);
-    const findings: Finding[] = tampered === undefined ? [] : [tampered];
+    // One view of the archive for everything: the digest and signatures that
+    // are checked come from the same validated read as the integrity check.
+    // Only when integrity already failed (a verdict) are the signatures read
+    // by header walk, to report on them too.
+    const warm = warmUpVerifier();
+    const findings: Finding[] = [];
+    let bundle: { digest: string; signatures: { path: string; bytes: Buffer }[] };
+    try {
+      bundle = await readBundle(args.bundle);
+    } catch (err) {
+      if (!(err instanceof ManifestError) || !TAMPERING.has(err.code)) throw err;
+      findings.push({ code: err.code, severity: 'error', step: 'integrity', message: err.message });
+      bundle = await readBundleHead(args.bundle);
+    }
+    await warm;
+    const report = await verifySignatures(bundle, bundle.signatures, policy);
     for (const f of report.findings) {
       findings.push({
         code: f.code,
@@ -96,9 +104,9 @@ export default class Verify extends WpackCommand {
       });
     }
     const verified = report.verified && !findings.some((f) => f.step === 'integrity');
-    this.printReport(args.bundle, head.digest, verified, report.signers, findings);
+    this.printReport(args.bundle, bundle.digest, verified, report.signers, findings);
     if (!verified) process.exitCode = EXIT.denied;
-    return { verified, digest: head.digest, signers: report.signers, findings };
+    return { verified, digest: bundle.digest, signers: report.signers, findings };
   }
 
   private printReport(file: string, digest: string, verified: boolean, signers: string[], findings: Finding[]): void {
@@ -111,7 +119,10 @@ export default class Verify extends WpackCommand {
 async function loadKeys(paths: string[]): Promise<TrustedKey[]> {
   const keys: TrustedKey[] = [];
   for (const path of paths) {
-    const publicKey = loadPublicKey(await readFile(path));
+    const pem = await readFile(path).catch((err: unknown) => {
+      throw new VerifierError('KEY_INVALID', `cannot read key ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    });
+    const publicKey = loadPublicKey(pem);
     keys.push({ publicKey, hint: keyHint(publicKey), source: path });
   }
   return keys;

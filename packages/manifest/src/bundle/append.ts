@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import tar from 'tar-stream';
 import { ManifestError } from '../errors.js';
 import { checkEntryName } from './entry-names.js';
@@ -20,6 +20,10 @@ const BLOCK = 512;
  */
 export async function appendEntry(file: string, name: string, data: Buffer, mtime: Date): Promise<TarIndex> {
   checkEntryName(name);
+  return withLock(file, () => append(file, name, data, mtime));
+}
+
+async function append(file: string, name: string, data: Buffer, mtime: Date): Promise<TarIndex> {
   const index = await indexArchive(file);
   if (index.entries.some((e) => e.name === name)) {
     throw new ManifestError('BUNDLE_ENTRY_REJECTED', `${file} already holds ${name}`);
@@ -36,6 +40,26 @@ export async function appendEntry(file: string, name: string, data: Buffer, mtim
     await fh.close();
   }
   return index;
+}
+
+/**
+ * Two appends at once would both write at the same end offset and one
+ * signature would silently vanish: an exclusive lock file serialises them.
+ */
+async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${file}.lock`;
+  const fh = await open(lock, 'wx').catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new ManifestError('BUNDLE_LOCKED', `${file} is being changed by another process (remove ${lock} if none is running)`);
+    }
+    throw err;
+  });
+  try {
+    await fh.close();
+    return await fn();
+  } finally {
+    await unlink(lock).catch(() => undefined);
+  }
 }
 
 /** One entry plus the end-of-archive blocks, as tar-stream encodes them. */

@@ -10,6 +10,10 @@ export interface BundleLimits {
   maxEntries: number;
   /** Largest signature entry. */
   maxSignatureBytes: number;
+  /** Most signatures in one bundle. */
+  maxSignatures: number;
+  /** Largest sum of all signature entries (they are held in memory). */
+  maxSignatureTotalBytes: number;
   /** Largest component binary, which is read into memory to learn its imports. */
   maxComponentBytes: number;
 }
@@ -23,5 +27,7 @@ export const DEFAULT_LIMITS: Readonly<BundleLimits> = {
   maxTotalBytes: 256 * GiB,
   maxEntries: 10_100,
   maxSignatureBytes: 4 * MiB,
+  maxSignatures: 64,
+  maxSignatureTotalBytes: 32 * MiB,
   maxComponentBytes: 1 * GiB,
 };

@@ -8,7 +8,7 @@ import { MANIFEST_FILE, type LockedFile, type LockedManifest } from '../manifest
 import { parseJson, validateLockedManifest } from '../manifest/validate.js';
 import { checkEntryName, describeType, isSignatureEntry } from './entry-names.js';
 import { ioError } from './fs-util.js';
-import { indexArchive } from './tar-index.js';
+import { indexArchive, type TarEntryRef } from './tar-index.js';
 import { readRange } from './read-ahead.js';
 import { DEFAULT_LIMITS, type BundleLimits } from './limits.js';
 
@@ -67,14 +67,15 @@ export async function readBundle(file: string, options: ReadBundleOptions = {}):
   if (archiveSize === 0) throw new ManifestError('INVALID_BUNDLE', `${file} is empty, not a wpack bundle`);
 
   // The archive ends at its first zero block (POSIX); bytes after it are not part of the bundle.
-  const { end } = await indexArchive(file, limits.maxEntries);
+  const index = await indexArchive(file, limits.maxEntries);
+  const { end } = index;
   if (end === 0) throw new ManifestError('INVALID_BUNDLE', `${file} holds no entries: not a wpack bundle`);
   const input = Readable.from(readRange(file, { end }), { objectMode: false });
   const extract = tar.extract();
   input.on('error', (err) => extract.destroy(err));
   input.pipe(extract);
 
-  const state = new BundleState(file, limits, options);
+  const state = new BundleState(file, limits, options, index.entries);
   try {
     for await (const entry of extract) await state.take(entry);
   } catch (err) {
@@ -91,6 +92,8 @@ class BundleState {
   private readonly signatures: BundleSignatureEntry[] = [];
   private readonly seen = new Set<string>();
   private nextFile = 0;
+  private entryIndex = 0;
+  private signatureBytes = 0;
   private done = 0;
   private total = 0;
 
@@ -98,10 +101,12 @@ class BundleState {
     private readonly file: string,
     private readonly limits: BundleLimits,
     private readonly options: ReadBundleOptions,
+    private readonly indexed: readonly TarEntryRef[],
   ) {}
 
   async take(entry: TarEntry): Promise<void> {
     const { name, size, type } = entry.header;
+    this.agreeWithIndex(entry.header);
     checkEntryName(name);
     if (type !== 'file') this.reject(name, `is ${describeType(type)}; bundles hold regular files only`);
     if (this.seen.has(name)) this.reject(name, 'appears twice in the archive');
@@ -124,11 +129,32 @@ class BundleState {
     }
     if (!isSignatureEntry(name)) this.unexpected(name, undefined);
     if (size > this.limits.maxSignatureBytes) this.tooLarge(name, size, this.limits.maxSignatureBytes);
+    this.signatureBytes += size;
+    if (this.signatures.length >= this.limits.maxSignatures || this.signatureBytes > this.limits.maxSignatureTotalBytes) {
+      throw new ManifestError('BUNDLE_TOO_LARGE', `more than ${String(this.limits.maxSignatures)} signatures or ${String(this.limits.maxSignatureTotalBytes)} bytes of them`);
+    }
     const bytes = await this.collect(entry, { path: name, size, kind: 'signature' });
     this.signatures.push({ path: name, bytes });
   }
 
+  /**
+   * tar-stream and the header index must see the same entries at the same
+   * offsets: signing and listing use the index, verification uses this
+   * stream, and a disagreement would let one see a file the other does not.
+   */
+  private agreeWithIndex(header: tar.Header): void {
+    const ref = this.indexed[this.entryIndex++];
+    const offset = (header as tar.Header & { byteOffset?: number }).byteOffset;
+    if (!Number.isSafeInteger(header.size) || header.size < 0) this.reject(header.name, 'has an invalid size');
+    if (ref?.name !== header.name || ref.size !== header.size || (offset !== undefined && offset !== ref.dataOffset)) {
+      throw new ManifestError('BUNDLE_ENTRY_REJECTED', `entry ${JSON.stringify(header.name)} is read differently by different tar parsers: the archive is ambiguous`);
+    }
+  }
+
   finish(archiveSize: number): BundleContents {
+    if (this.entryIndex !== this.indexed.length) {
+      throw new ManifestError('BUNDLE_ENTRY_REJECTED', `${this.file} holds entries that not every tar parser sees: the archive is ambiguous`);
+    }
     if (this.manifest === undefined || this.manifestBytes === undefined) {
       throw new ManifestError('INVALID_BUNDLE', `${this.file} holds no entries: not a wpack bundle`);
     }

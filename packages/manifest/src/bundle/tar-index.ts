@@ -2,6 +2,15 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { ManifestError } from '../errors.js';
 
 const BLOCK = 512;
+/**
+ * Typeflags a bundle may contain. Regular files, plus the link/device/
+ * directory types so readBundle can name them in its refusal; pax ('x') only
+ * for long paths. GNU long names ('L', 'K'), global pax ('g') and vendor
+ * types are refused: parsers disagree about them, and a reader that sees a
+ * different entry list than the verifier is how a swapped file slips past a
+ * signature check.
+ */
+const ALLOWED_TYPEFLAGS = new Set(['0', '1', '2', '3', '4', '5', '6', '7', 'x']);
 /** Largest pax or GNU long-name record read while indexing. */
 const MAX_LONG_HEADER = 1024 * 1024;
 
@@ -30,32 +39,46 @@ export interface TarIndex {
  * Hand-written because tar-stream can only stream a whole archive.
  */
 export async function indexArchive(file: string, maxEntries = 100_000): Promise<TarIndex> {
-  const fh = await open(file, 'r');
+  const fh = await open(file, 'r').catch((err: unknown) => {
+    throw new ManifestError('FILE_NOT_FOUND', `bundle ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  });
   try {
-    const fileSize = (await fh.stat()).size;
+    const st = await fh.stat();
+    if (!st.isFile()) throw new ManifestError('FILE_NOT_FOUND', `bundle ${file} is not a regular file`);
+    const fileSize = st.size;
     const entries: TarEntryRef[] = [];
     const header = Buffer.alloc(BLOCK);
     let pos = 0;
     let longName: string | undefined;
+    let headers = 0;
     while (pos + BLOCK <= fileSize) {
       await readExactly(fh, header, pos);
       if (header.every((b) => b === 0)) return { entries, end: pos, fileSize };
       checkChecksum(header, pos, file);
+      checkUstar(header, pos, file);
+      if (++headers > maxEntries * 2) throw new ManifestError('BUNDLE_TOO_LARGE', `${file} has more than ${String(maxEntries)} entries`);
       const typeflag = header[156] === 0 ? '0' : String.fromCharCode(header[156] as number);
+      if (!ALLOWED_TYPEFLAGS.has(typeflag)) {
+        throw new ManifestError('BUNDLE_ENTRY_REJECTED', `${file}: tar header type '${typeflag}' at offset ${String(pos)} is not allowed in a bundle`);
+      }
       const size = decodeSize(header, pos, file);
       const dataOffset = pos + BLOCK;
       if (dataOffset + size > fileSize) {
         throw new ManifestError('INVALID_BUNDLE', `${file} is truncated (the archive ends inside an entry)`);
       }
-      if (typeflag === 'x' || typeflag === 'L') {
-        longName = await readLongName(fh, typeflag, dataOffset, size, file) ?? longName;
-      } else if (typeflag !== 'g') {
-        entries.push({ name: longName ?? headerName(header), typeflag, size, headerOffset: pos, dataOffset });
+      if (typeflag === 'x') {
+        if (longName !== undefined) throw new ManifestError('BUNDLE_ENTRY_REJECTED', `${file}: two pax headers in a row at offset ${String(pos)}`);
+        longName = await readPaxPath(fh, dataOffset, size, file);
+      } else {
+        const name = longName ?? headerName(header);
+        if (name === '') throw new ManifestError('BUNDLE_ENTRY_REJECTED', `${file}: an entry without a name at offset ${String(pos)}`);
+        entries.push({ name, typeflag, size, headerOffset: pos, dataOffset });
         longName = undefined;
         if (entries.length > maxEntries) throw new ManifestError('BUNDLE_TOO_LARGE', `${file} has more than ${String(maxEntries)} entries`);
       }
       pos = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
     }
+    if (longName !== undefined) throw new ManifestError('INVALID_BUNDLE', `${file} is truncated (a pax header without its entry)`);
     if (pos !== fileSize) throw new ManifestError('INVALID_BUNDLE', `${file} is truncated (the archive ends inside a header)`);
     return { entries, end: pos, fileSize };
   } finally {
@@ -80,9 +103,19 @@ function checkChecksum(h: Buffer, pos: number, file: string): void {
   }
 }
 
-/** Size field: octal text, or base-256 when the high bit of its first byte is set (GNU, for ≥ 8 GiB). */
+/** POSIX ustar magic and version ("ustar\0" "00"), which is what tar-stream writes and reads as ustar. */
+function checkUstar(h: Buffer, pos: number, file: string): void {
+  if (h.toString('latin1', 257, 263) !== 'ustar\0' || h.toString('latin1', 263, 265) !== '00') {
+    throw new ManifestError('INVALID_BUNDLE', `${file}: the tar header at offset ${String(pos)} is not POSIX ustar`);
+  }
+}
+
+/** Size field: octal text, or base-256 (lead byte exactly 0x80, positive) for sizes of 8 GiB and more. */
 function decodeSize(h: Buffer, pos: number, file: string): number {
-  if (((h[124] as number) & 0x80) !== 0) {
+  if (h[124] === 0xff || ((h[124] as number) & 0x80) !== 0 && h[124] !== 0x80) {
+    throw new ManifestError('INVALID_BUNDLE', `${file} has a corrupt size field at offset ${String(pos)}`);
+  }
+  if (h[124] === 0x80) {
     let n = 0;
     for (let i = 125; i < 136; i++) n = n * 256 + (h[i] as number);
     if (!Number.isSafeInteger(n)) throw new ManifestError('BUNDLE_TOO_LARGE', `${file}: entry size at offset ${String(pos)} is too large`);
@@ -100,28 +133,29 @@ function headerName(h: Buffer): string {
     return s.subarray(0, nul === -1 ? len : nul).toString('utf8');
   };
   const name = cstr(0, 100);
-  const isUstar = h.toString('latin1', 257, 262) === 'ustar';
-  const prefix = isUstar ? cstr(345, 155) : '';
+  const prefix = cstr(345, 155); // ustar was checked by checkUstar
   return prefix ? `${prefix}/${name}` : name;
 }
 
-/** The `path` record of a pax header, or the name in a GNU 'L' record. */
-async function readLongName(fh: FileHandle, typeflag: string, at: number, size: number, file: string): Promise<string | undefined> {
-  if (size > MAX_LONG_HEADER) throw new ManifestError('BUNDLE_TOO_LARGE', `${file}: a long-name header of ${String(size)} bytes`);
+/**
+ * A pax header (POSIX.1-2001) holding exactly one record, `path`, which is
+ * all tar-stream writes: any other key (size, linkpath, …) changes how some
+ * parser reads the next entry, so it is refused.
+ */
+async function readPaxPath(fh: FileHandle, at: number, size: number, file: string): Promise<string> {
+  if (size === 0 || size > MAX_LONG_HEADER) throw new ManifestError('BUNDLE_ENTRY_REJECTED', `${file}: a pax header of ${String(size)} bytes`);
   const buf = Buffer.alloc(size);
   await readExactly(fh, buf, at);
-  if (typeflag === 'L') return buf.toString('utf8').replace(/\0+$/, '');
-  // pax records: "<len> <key>=<value>\n" (POSIX.1-2001 pax format).
-  let i = 0;
-  let path: string | undefined;
-  while (i < buf.length) {
-    const space = buf.indexOf(0x20, i);
-    const len = parseInt(buf.toString('latin1', i, space), 10);
-    if (space === -1 || !Number.isSafeInteger(len) || len <= 0 || i + len > buf.length) break;
-    const record = buf.toString('utf8', space + 1, i + len - 1);
-    const eq = record.indexOf('=');
-    if (record.slice(0, eq) === 'path') path = record.slice(eq + 1);
-    i += len;
-  }
+  const bad = (why: string): never => {
+    throw new ManifestError('BUNDLE_ENTRY_REJECTED', `${file}: pax header at offset ${String(at - BLOCK)}: ${why}`);
+  };
+  // "<len> <key>=<value>\n", len counting the whole record.
+  const space = buf.indexOf(0x20);
+  const len = space > 0 ? Number(buf.toString('latin1', 0, space)) : NaN;
+  if (!Number.isSafeInteger(len) || len !== size || buf[size - 1] !== 0x0a) bad('one path record expected');
+  const record = buf.toString('utf8', space + 1, size - 1);
+  if (!record.startsWith('path=')) bad(`record ${JSON.stringify(record.split('=')[0])} is not allowed`);
+  const path = record.slice('path='.length);
+  if (path === '') bad('empty path');
   return path;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, realpath, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname, resolve, sep } from 'node:path';
 import tar from 'tar-stream';
@@ -78,8 +78,10 @@ export async function createBundle(dir: string, out: string, options: CreateBund
   const { manifest: source, path: manifestPath } = await loadSourceManifest(dir);
   const root = resolve(dirname(manifestPath));
 
+  const realRoot = await realpath(root);
   const componentPath = inside(root, source.component, '/component');
   const componentStat = await statRegularFile(componentPath, 'component');
+  await staysInside(realRoot, componentPath, '/component');
   if (componentStat.size > DEFAULT_LIMITS.maxComponentBytes) {
     throw new ManifestError('BUNDLE_TOO_LARGE', `component ${componentPath} is ${String(componentStat.size)} bytes, over the ${String(DEFAULT_LIMITS.maxComponentBytes)}-byte limit`);
   }
@@ -95,6 +97,7 @@ export async function createBundle(dir: string, out: string, options: CreateBund
   for (const [i, r] of (source.resources ?? []).entries()) {
     const abs = inside(root, r.path, `/resources/${String(i)}/path`);
     const st = await statRegularFile(abs, 'resource');
+    await staysInside(realRoot, abs, `/resources/${String(i)}/path`);
     planned.push({ path: RESOURCES_DIR + r.path, source: abs, size: st.size, mediaType: r.mediaType ?? DEFAULT_RESOURCE_MEDIA_TYPE });
   }
   planned.sort((a, b) => compare(a.path, b.path));
@@ -251,6 +254,17 @@ function inside(root: string, rel: string, pointer: string): string {
     throw new ManifestError('INVALID_MANIFEST', `${pointer}: ${JSON.stringify(rel)} — resolves outside ${root}`);
   }
   return abs;
+}
+
+/**
+ * A symbolic link inside the project may not lead out of it: bundling an
+ * untrusted source tree must not pack /etc/passwd through `notes.txt -> /etc/passwd`.
+ */
+async function staysInside(realRoot: string, abs: string, pointer: string): Promise<void> {
+  const real = await realpath(abs);
+  if (!real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
+    throw new ManifestError('INVALID_MANIFEST', `${pointer}: ${abs} is a link to ${real}, outside the project directory`);
+  }
 }
 
 export function sha256(data: Uint8Array): string {

@@ -21,6 +21,7 @@ export async function describeSignature(bytes: Buffer): Promise<SignatureDescrip
   } catch {
     return { kind: 'unknown', problem: 'not JSON' };
   }
+  if (json === null || typeof json !== 'object') return { kind: 'unknown', problem: 'not a JSON object' };
   const out: SignatureDescription = { kind: 'unknown' };
   if (typeof json.mediaType === 'string') out.mediaType = json.mediaType;
   const [{ bundleFromJSON }, { X509Certificate }] = await Promise.all([import('@sigstore/bundle'), import('@sigstore/core')]);
@@ -34,7 +35,8 @@ export async function describeSignature(bytes: Buffer): Promise<SignatureDescrip
   const tlog = vm.tlogEntries[0];
   if (tlog !== undefined) {
     out.tlogIndex = tlog.logIndex;
-    out.timestamp = new Date(Number(tlog.integratedTime) * 1000).toISOString();
+    const when = new Date(Number(tlog.integratedTime) * 1000);
+    if (!Number.isNaN(when.getTime())) out.timestamp = when.toISOString();
   }
   switch (vm.content.$case) {
     case 'publicKey':
@@ -43,9 +45,15 @@ export async function describeSignature(bytes: Buffer): Promise<SignatureDescrip
     case 'x509CertificateChain': {
       const raw = vm.content.$case === 'certificate' ? vm.content.certificate.rawBytes : vm.content.x509CertificateChain.certificates[0]?.rawBytes;
       if (raw === undefined) return { ...out, kind: 'keyless', problem: 'no certificate' };
-      const cert = X509Certificate.parse(Buffer.from(raw));
-      const identity = cert.subjectAltName;
-      const issuer = fulcioIssuer(cert.extension(ISSUER_V2_OID)?.value, cert.extension(ISSUER_V1_OID)?.value);
+      let identity: string | undefined;
+      let issuer: string | undefined;
+      try {
+        const cert = X509Certificate.parse(Buffer.from(raw));
+        identity = cert.subjectAltName;
+        issuer = fulcioIssuer(cert.extension(ISSUER_V2_OID)?.value, cert.extension(ISSUER_V1_OID)?.value);
+      } catch (err) {
+        return { ...out, kind: 'keyless', problem: `unreadable certificate: ${(err as Error).message}` };
+      }
       return {
         ...out,
         kind: 'keyless',

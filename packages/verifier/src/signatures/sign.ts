@@ -85,6 +85,8 @@ function nextSignatureNumber(paths: string[]): number {
     if (!isSignatureEntry(p)) continue;
     max = Math.max(max, Number(/(\d+)\.sigstore\.json$/.exec(p)?.[1] ?? 0));
   }
+  // Entry names allow six digits (signatures/<n>.sigstore.json).
+  if (max + 1 > 999_999) throw new VerifierError('SIGNING_FAILED', 'the bundle has no signature number left');
   return max + 1;
 }
 

@@ -97,7 +97,8 @@ export async function verifySignatures(bundle: BundleIdentity, signatures: { pat
     }
     findings.push(finding);
   }
-  const minimum = policy.minimum ?? 1;
+  // Never fewer than one: "verified" must mean somebody trusted signed it.
+  const minimum = Math.max(1, policy.minimum ?? 1);
   if (signatures.length === 0) {
     findings.push({ code: 'NO_SIGNATURES', entry: '', ok: false, message: 'the bundle carries no signatures (sign it with `wpack sign`)' });
   } else if (signers.length < minimum) {
@@ -112,6 +113,11 @@ export async function verifySignatures(bundle: BundleIdentity, signatures: { pat
 }
 
 type Sigstore = Awaited<ReturnType<typeof loadSigstore>>;
+
+/** Loads sigstore-js ahead of time, so a caller can overlap it with reading a bundle. */
+export async function warmUpVerifier(): Promise<void> {
+  await loadSigstore();
+}
 
 async function loadSigstore() {
   const [bundle, verify, specs] = await Promise.all([import('@sigstore/bundle'), import('@sigstore/verify'), import('@sigstore/protobuf-specs')]);
