@@ -2,12 +2,11 @@
 // wpack's throughput beside `openssl dgst -sha256` over the same file, read
 // from the same warm page cache in the same run, plus wpack's peak RSS.
 //   npm run bench:bundle            BENCH_SIZE_MIB=256 npm run bench:bundle
-import { copyFileSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, closeSync, writeSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Fixtures from '../test/fixtures/build.js';
-import { MiB, WPACK_BIN, best, row, timeCommand, timeNode } from './measure.js';
+import { MiB, WPACK_BIN, best, row, timeCommand, timeNode, writeResource } from './measure.js';
 
 const sizeMiB = Number(process.env.BENCH_SIZE_MIB ?? '1024');
 const runs = Number(process.env.BENCH_RUNS ?? '3');
@@ -58,18 +57,4 @@ try {
   console.log(row('wpack peak RSS', `${(rss / MiB).toFixed(0)} MiB`, `target < ${String(TARGET_RSS / MiB)} MiB ${rss < TARGET_RSS ? 'MET' : 'MISSED'}`));
 } finally {
   rmSync(scratch, { recursive: true, force: true });
-}
-
-/** Incompressible data without paying for 1 GiB of CSPRNG output: a random MiB, varied per block. */
-function writeResource(path: string, mib: number): void {
-  const block = randomBytes(MiB);
-  const fd = openSync(path, 'w');
-  try {
-    for (let i = 0; i < mib; i++) {
-      block.writeUInt32LE(i, 0);
-      writeSync(fd, block);
-    }
-  } finally {
-    closeSync(fd);
-  }
 }

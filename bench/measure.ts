@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,4 +47,18 @@ export const MiB = 1024 * 1024;
 
 export function row(label: string, value: string, note = ''): string {
   return `${label.padEnd(44)} ${value.padStart(14)}  ${note}`;
+}
+
+/** Incompressible data without paying for 1 GiB of CSPRNG output: a random MiB, varied per block. */
+export function writeResource(path: string, mib: number): void {
+  const block = randomBytes(MiB);
+  const fd = openSync(path, 'w');
+  try {
+    for (let i = 0; i < mib; i++) {
+      block.writeUInt32LE(i, 0);
+      writeSync(fd, block);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

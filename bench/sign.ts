@@ -5,12 +5,12 @@
 //   - `wpack verify --key` of the 1 GiB bundle beside `openssl dgst -sha256`
 //     over the same file (target >= 0.7x openssl's throughput).
 //   npm run bench:sign          BENCH_SIZE_MIB=256 npm run bench:sign
-import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Fixtures from '../test/fixtures/build.js';
-import { MiB, WPACK_BIN, best, row, timeCommand, timeNode } from './measure.js';
+import { MiB, WPACK_BIN, best, row, timeCommand, timeNode, writeResource } from './measure.js';
 
 const { buildFixtures } = (await import(new URL('../../test/dist/fixtures/build.js', import.meta.url).href)) as typeof Fixtures;
 const sizeMiB = Number(process.env.BENCH_SIZE_MIB ?? '1024');
@@ -69,17 +69,4 @@ try {
   console.log(row('wpack verify peak RSS', `${((verify.peakRss ?? 0) / MiB).toFixed(0)} MiB`));
 } finally {
   rmSync(scratch, { recursive: true, force: true });
-}
-
-function writeResource(path: string, mib: number): void {
-  const block = randomBytes(MiB);
-  const fd = openSync(path, 'w');
-  try {
-    for (let i = 0; i < mib; i++) {
-      block.writeUInt32LE(i, 0);
-      writeSync(fd, block);
-    }
-  } finally {
-    closeSync(fd);
-  }
 }

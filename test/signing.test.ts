@@ -17,7 +17,7 @@ import {
   type TrustedKey,
 } from '@wpack/verifier';
 import { makeProject } from './helpers/project.js';
-import { runWpack } from './helpers/cli.js';
+import { runShell, runWpack } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 let work: { dir: string; cleanup: () => Promise<void> };
@@ -356,16 +356,3 @@ void describe('keygen and sign from the CLI', () => {
   });
 });
 
-async function runShell(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { spawn } = await import('node:child_process');
-  const { WPACK_BIN } = await import('./helpers/cli.js');
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { env: { ...process.env, WPACK: WPACK_BIN }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}

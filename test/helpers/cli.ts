@@ -10,10 +10,25 @@ export interface RunResult {
   stderr: string;
 }
 
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
 /** Runs the real `wpack` binary in a child process (no TTY), bounded by a timeout. */
-export function runWpack(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runWpack(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runProcess(process.execPath, [WPACK_BIN, ...args], options);
+}
+
+/** A bash script with $WPACK naming the binary, for pipelines such as password-stdin. */
+export function runShell(script: string, options: RunOptions = {}): Promise<RunResult> {
+  return runProcess('bash', ['-c', script], { ...options, env: { WPACK: WPACK_BIN, ...options.env } });
+}
+
+function runProcess(command: string, args: string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WPACK_BIN, ...args], {
+    const child = spawn(command, args, {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

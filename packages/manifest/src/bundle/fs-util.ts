@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Stats } from 'node:fs';
-import { lstat, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ManifestError } from '../errors.js';
 
@@ -21,15 +21,6 @@ export async function statRegularFile(path: string, what: string): Promise<Stats
   }
   if (!st.isFile()) throw new ManifestError('FILE_NOT_FOUND', `${what} ${path} is not a regular file`);
   return st;
-}
-
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Wraps an unexpected fs failure once, at the library boundary. */

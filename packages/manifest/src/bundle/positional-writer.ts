@@ -23,10 +23,6 @@ export class PositionalWriter {
     return this.inflightBytes >= this.limit;
   }
 
-  get position(): number {
-    return this.offset;
-  }
-
   write(chunk: Uint8Array): void {
     if (this.failure !== undefined) return;
     const at = this.offset;

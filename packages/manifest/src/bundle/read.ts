@@ -31,8 +31,6 @@ export interface ReadBundleOptions {
    * received as unverified until readBundle resolves.
    */
   sink?: (entry: BundleEntryInfo) => Promise<Writable>;
-  /** Keep the component's bytes in memory (they are small and the verifier reads them). */
-  keepComponent?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -46,7 +44,6 @@ export interface BundleContents {
   digest: string;
   manifest: LockedManifest;
   manifestBytes: Buffer;
-  component?: Buffer;
   signatures: BundleSignatureEntry[];
   archiveSize: number;
 }
@@ -88,7 +85,6 @@ export async function readBundle(file: string, options: ReadBundleOptions = {}):
 class BundleState {
   private manifest?: LockedManifest;
   private manifestBytes?: Buffer;
-  private component?: Buffer;
   private readonly signatures: BundleSignatureEntry[] = [];
   private readonly seen = new Set<string>();
   private nextFile = 0;
@@ -169,7 +165,6 @@ class BundleState {
       signatures: this.signatures,
       archiveSize,
     };
-    if (this.component !== undefined) contents.component = this.component;
     return contents;
   }
 
@@ -197,9 +192,7 @@ class BundleState {
     if (size < expected.size) {
       throw new ManifestError('SIZE_MISMATCH', `entry ${JSON.stringify(name)} is ${String(size)} bytes, but ${MANIFEST_FILE} declares ${String(expected.size)}`);
     }
-    const keep = kind === 'component' && this.options.keepComponent === true;
-    const bytes = await this.stream(entry, { path: name, size, kind }, expected.digest, keep);
-    if (bytes !== undefined) this.component = bytes;
+    await this.stream(entry, { path: name, size, kind }, expected.digest, false);
   }
 
   /** Reads a small entry fully into memory (manifest, signatures); still streamed to the sink. */

@@ -172,17 +172,17 @@ async function writeArchive(
   const pack = tar.pack({ highWaterMark: WRITE_WINDOW });
   const fh = await open(tmp, 'wx', 0o644);
   const writer = new PositionalWriter(fh, WRITE_WINDOW);
-  const packed = new Promise<void>((resolve, reject) => {
-    pack.on('data', (chunk) => {
-      writer.write(chunk as Buffer);
-      if (writer.full) {
-        pack.pause();
-        void writer.drained().then(() => pack.resume());
-      }
-    });
-    pack.once('end', resolve);
-    pack.once('error', reject);
+  pack.on('data', (chunk) => {
+    writer.write(chunk as Buffer);
+    if (writer.full) {
+      pack.pause();
+      void writer.drained().then(() => pack.resume());
+    }
   });
+  const ended = new Promise<void>((resolve) => pack.once('end', resolve));
+  // Rejects only: raced against each step so a pack error cannot leave one waiting forever.
+  const failed = new Promise<never>((_, reject) => pack.once('error', reject));
+  failed.catch(() => undefined);
   const header = (name: string, size: number): TarHeader => ({
     name, size, mode: 0o644, mtime: new Date(epoch * 1000), uid: 0, gid: 0, uname: '', gname: '', type: 'file',
   });
@@ -193,10 +193,10 @@ async function writeArchive(
     onProgress?.(done, total);
     const digests: string[] = [];
     for (const f of files) {
-      digests.push(await Promise.race([addFile(pack, header(f.path, f.size), f, (n) => onProgress?.((done += n), total)), packed.then(() => '')]));
+      digests.push(await Promise.race([addFile(pack, header(f.path, f.size), f, (n) => onProgress?.((done += n), total)), failed]));
     }
     pack.finalize();
-    await packed;
+    await Promise.race([ended, failed]);
     await writer.flush();
     return digests;
   } catch (err) {

@@ -154,8 +154,8 @@ function checkOne(s: Sigstore, target: BundleIdentity, sig: { path: string; byte
 
   const material = parsed.verificationMaterial.content;
   const kind = material.$case === 'publicKey' ? 'key' : 'keyless';
-  if (kind === 'key') return checkKeySignature(s, parsed, material.$case === 'publicKey' ? material.publicKey.hint : '', policy, fail);
-  return checkKeylessSignature(s, parsed, policy, fail);
+  if (kind === 'key') return checkKeySignature(s, parsed, material.$case === 'publicKey' ? material.publicKey.hint : '', policy, fail, sig.path);
+  return checkKeylessSignature(s, parsed, policy, fail, sig.path);
 }
 
 function checkStatement(payload: Buffer, digest: string): { code: SignatureFindingCode; message: string } | undefined {
@@ -182,7 +182,7 @@ function checkStatement(payload: Buffer, digest: string): { code: SignatureFindi
 type Fail = (code: SignatureFindingCode, message: string, extra?: Partial<SignatureFinding>) => SignatureFinding;
 type ParsedBundle = ReturnType<Sigstore['bundle']['bundleFromJSON']>;
 
-function checkKeySignature(s: Sigstore, parsed: ParsedBundle, hint: string, policy: SignaturePolicy, fail: Fail): SignatureFinding {
+function checkKeySignature(s: Sigstore, parsed: ParsedBundle, hint: string, policy: SignaturePolicy, fail: Fail, entry: string): SignatureFinding {
   const extra = { kind: 'key' as const, signer: `key:${hint}` };
   // Exactly the key the bundle names; a bundle with an empty hint is tried against every trusted key.
   const candidates = policy.keys.filter((k) => hint === '' || k.hint === hint);
@@ -198,12 +198,12 @@ function checkKeySignature(s: Sigstore, parsed: ParsedBundle, hint: string, poli
     const signer = `key:${key.hint}`;
     if (key.validFrom !== undefined && at < key.validFrom) return fail('KEY_NOT_YET_VALID', `key ${key.source} is valid only from ${key.validFrom.toISOString()}`, { ...extra, signer });
     if (key.validUntil !== undefined && at > key.validUntil) return fail('KEY_EXPIRED', `key ${key.source} expired at ${key.validUntil.toISOString()}`, { ...extra, signer });
-    return { code: 'SIGNATURE_VERIFIED', entry: parsedEntry(fail), ok: true, message: `verified with key ${key.source}`, kind: 'key', signer };
+    return { code: 'SIGNATURE_VERIFIED', entry, ok: true, message: `verified with key ${key.source}`, kind: 'key', signer };
   }
   return fail('SIGNATURE_INVALID', `does not verify with ${candidates.map((k) => k.source).join(', ')}: the signed payload was altered or another key signed it`, extra);
 }
 
-function checkKeylessSignature(s: Sigstore, parsed: ParsedBundle, policy: SignaturePolicy, fail: Fail): SignatureFinding {
+function checkKeylessSignature(s: Sigstore, parsed: ParsedBundle, policy: SignaturePolicy, fail: Fail, entry: string): SignatureFinding {
   if (policy.trustedRoot === undefined) return fail('UNTRUSTED_KEY', 'is a keyless signature, but no trusted root was given', { kind: 'keyless' });
   let signer;
   try {
@@ -217,7 +217,7 @@ function checkKeylessSignature(s: Sigstore, parsed: ParsedBundle, policy: Signat
   const issuer = signer.identity?.extensions?.issuer ?? '';
   const subject = signer.identity?.subjectAlternativeName ?? '';
   const extra = { kind: 'keyless' as const, signer: `keyless:${issuer} ${subject}` };
-  if (policy.anyIdentity === true) return { code: 'SIGNATURE_VERIFIED', entry: parsedEntry(fail), ok: true, message: `verified: ${subject} via ${issuer}`, ...extra };
+  if (policy.anyIdentity === true) return { code: 'SIGNATURE_VERIFIED', entry, ok: true, message: `verified: ${subject} via ${issuer}`, ...extra };
   const byIssuer = policy.identities.filter((i) => i.issuer === issuer);
   if (byIssuer.length === 0) {
     return fail('ISSUER_MISMATCH', `was signed by ${subject} via issuer ${issuer}, which is not a trusted issuer (${policy.identities.map((i) => i.issuer).join(', ') || 'none given'})`, extra);
@@ -225,7 +225,7 @@ function checkKeylessSignature(s: Sigstore, parsed: ParsedBundle, policy: Signat
   if (!byIssuer.some((i) => matchIdentity(i.subject, subject))) {
     return fail('IDENTITY_MISMATCH', `was signed by ${subject}, which matches no trusted identity (${byIssuer.map((i) => describeMatcher(i.subject)).join(', ')})`, extra);
   }
-  return { code: 'SIGNATURE_VERIFIED', entry: parsedEntry(fail), ok: true, message: `verified: ${subject} via ${issuer}`, ...extra };
+  return { code: 'SIGNATURE_VERIFIED', entry, ok: true, message: `verified: ${subject} via ${issuer}`, ...extra };
 }
 
 export function describeSigner(signer: string): string {
@@ -236,7 +236,3 @@ function oneLine(err: unknown): string {
   return err instanceof Error ? err.message.replace(/\s+/g, ' ') : String(err);
 }
 
-/** The entry a failure helper is bound to. */
-function parsedEntry(fail: Fail): string {
-  return fail('SIGNATURE_VERIFIED', '').entry;
-}
