@@ -8,6 +8,12 @@ export interface ReadRangeOptions {
   chunk?: number;
   /** Reads kept in flight ahead of the consumer. */
   depth?: number;
+  /**
+   * Read into a small ring of buffers instead of fresh ones. Only for a
+   * consumer that is done with each buffer before asking for the next (a
+   * hash): it saves allocating, and collecting, a buffer per chunk.
+   */
+  reuse?: boolean;
 }
 
 /**
@@ -24,12 +30,20 @@ export async function* readRange(path: string, options: ReadRangeOptions = {}): 
     const end = options.end ?? (await fh.stat()).size;
     let next = options.start ?? 0;
     const queue: Promise<Buffer>[] = [];
+    // depth reads in flight + the one the consumer holds, + 1 spare.
+    const ring = options.reuse === true ? Array.from({ length: depth + 2 }, () => Buffer.allocUnsafeSlow(chunk)) : undefined;
+    let slot = 0;
+    const buffer = (len: number): Buffer => {
+      if (ring === undefined) return Buffer.allocUnsafeSlow(len);
+      slot = (slot + 1) % ring.length;
+      return ring[slot] as Buffer;
+    };
     const issue = (): void => {
       if (next >= end) return;
       const at = next;
       const len = Math.min(chunk, end - at);
       next += len;
-      queue.push(fh.read(Buffer.allocUnsafeSlow(len), 0, len, at).then(({ bytesRead, buffer }) => buffer.subarray(0, bytesRead)));
+      queue.push(fh.read(buffer(len), 0, len, at).then(({ bytesRead, buffer: b }) => b.subarray(0, bytesRead)));
     };
     for (let i = 0; i < depth; i++) issue();
     for (;;) {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
-import { Readable, type Writable } from 'node:stream';
-import tar from 'tar-stream';
+import type { Writable } from 'node:stream';
 import { ManifestError } from '../errors.js';
 import { MANIFEST_FILE, type LockedFile, type LockedManifest } from '../manifest/types.js';
 import { parseJson, validateLockedManifest } from '../manifest/validate.js';
@@ -11,9 +10,6 @@ import { ioError } from './fs-util.js';
 import { indexArchive, type TarEntryRef } from './tar-index.js';
 import { readRange } from './read-ahead.js';
 import { DEFAULT_LIMITS, type BundleLimits } from './limits.js';
-
-/** One archive entry as tar-stream's extractor yields it. */
-type TarEntry = { header: tar.Header } & AsyncIterable<unknown>;
 
 export type EntryKind = 'manifest' | 'component' | 'resource' | 'signature';
 
@@ -63,21 +59,15 @@ export async function readBundle(file: string, options: ReadBundleOptions = {}):
   );
   if (archiveSize === 0) throw new ManifestError('INVALID_BUNDLE', `${file} is empty, not a wpack bundle`);
 
-  // The archive ends at its first zero block (POSIX); bytes after it are not part of the bundle.
+  // One parser for everything that decides what a bundle holds: the strict
+  // header index, also used by signing. Two parsers that disagree about an
+  // entry are how a signed wpack.json once slid in front of other files.
   const index = await indexArchive(file, limits.maxEntries);
-  const { end } = index;
-  if (end === 0) throw new ManifestError('INVALID_BUNDLE', `${file} holds no entries: not a wpack bundle`);
-  const input = Readable.from(readRange(file, { end }), { objectMode: false });
-  const extract = tar.extract();
-  input.on('error', (err) => extract.destroy(err));
-  input.pipe(extract);
-
-  const state = new BundleState(file, limits, options, index.entries);
+  const state = new BundleState(file, limits, options);
   try {
-    for await (const entry of extract) await state.take(entry);
+    for (const entry of index.entries) await state.take(entry);
   } catch (err) {
-    input.destroy();
-    throw translate(err, file);
+    throw ioError(`cannot read bundle ${file}`, err);
   }
   return state.finish(archiveSize);
 }
@@ -88,7 +78,6 @@ class BundleState {
   private readonly signatures: BundleSignatureEntry[] = [];
   private readonly seen = new Set<string>();
   private nextFile = 0;
-  private entryIndex = 0;
   private signatureBytes = 0;
   private done = 0;
   private total = 0;
@@ -97,14 +86,12 @@ class BundleState {
     private readonly file: string,
     private readonly limits: BundleLimits,
     private readonly options: ReadBundleOptions,
-    private readonly indexed: readonly TarEntryRef[],
   ) {}
 
-  async take(entry: TarEntry): Promise<void> {
-    const { name, size, type } = entry.header;
-    this.agreeWithIndex(entry.header);
+  async take(entry: TarEntryRef): Promise<void> {
+    const { name, size, typeflag } = entry;
     checkEntryName(name);
-    if (type !== 'file') this.reject(name, `is ${describeType(type)}; bundles hold regular files only`);
+    if (typeflag !== '0') this.reject(name, `is ${describeTypeflag(typeflag)}; bundles hold regular files only`);
     if (this.seen.has(name)) this.reject(name, 'appears twice in the archive');
     this.seen.add(name);
     if (this.seen.size > this.limits.maxEntries) {
@@ -133,24 +120,7 @@ class BundleState {
     this.signatures.push({ path: name, bytes });
   }
 
-  /**
-   * tar-stream and the header index must see the same entries at the same
-   * offsets: signing and listing use the index, verification uses this
-   * stream, and a disagreement would let one see a file the other does not.
-   */
-  private agreeWithIndex(header: tar.Header): void {
-    const ref = this.indexed[this.entryIndex++];
-    const offset = (header as tar.Header & { byteOffset?: number }).byteOffset;
-    if (!Number.isSafeInteger(header.size) || header.size < 0) this.reject(header.name, 'has an invalid size');
-    if (ref?.name !== header.name || ref.size !== header.size || (offset !== undefined && offset !== ref.dataOffset)) {
-      throw new ManifestError('BUNDLE_ENTRY_REJECTED', `entry ${JSON.stringify(header.name)} is read differently by different tar parsers: the archive is ambiguous`);
-    }
-  }
-
   finish(archiveSize: number): BundleContents {
-    if (this.entryIndex !== this.indexed.length) {
-      throw new ManifestError('BUNDLE_ENTRY_REJECTED', `${this.file} holds entries that not every tar parser sees: the archive is ambiguous`);
-    }
     if (this.manifest === undefined || this.manifestBytes === undefined) {
       throw new ManifestError('INVALID_BUNDLE', `${this.file} holds no entries: not a wpack bundle`);
     }
@@ -168,7 +138,7 @@ class BundleState {
     return contents;
   }
 
-  private async takeManifest(entry: TarEntry, size: number): Promise<void> {
+  private async takeManifest(entry: TarEntryRef, size: number): Promise<void> {
     if (size > this.limits.maxManifestBytes) this.tooLarge(MANIFEST_FILE, size, this.limits.maxManifestBytes);
     const bytes = await this.collect(entry, { path: MANIFEST_FILE, size, kind: 'manifest' });
     const manifest = validateLockedManifest(parseJson(bytes.toString('utf8'), `${this.file}: ${MANIFEST_FILE}`), `${this.file}: ${MANIFEST_FILE}`);
@@ -186,8 +156,8 @@ class BundleState {
     this.manifestBytes = bytes;
   }
 
-  private async takeFile(entry: TarEntry, expected: LockedFile, kind: EntryKind): Promise<void> {
-    const { name, size } = entry.header;
+  private async takeFile(entry: TarEntryRef, expected: LockedFile, kind: EntryKind): Promise<void> {
+    const { name, size } = entry;
     if (size > expected.size) this.reject(name, `is ${String(size)} bytes, larger than the ${String(expected.size)} declared in ${MANIFEST_FILE}`);
     if (size < expected.size) {
       throw new ManifestError('SIZE_MISMATCH', `entry ${JSON.stringify(name)} is ${String(size)} bytes, but ${MANIFEST_FILE} declares ${String(expected.size)}`);
@@ -196,18 +166,19 @@ class BundleState {
   }
 
   /** Reads a small entry fully into memory (manifest, signatures); still streamed to the sink. */
-  private async collect(entry: TarEntry, info: BundleEntryInfo): Promise<Buffer> {
+  private async collect(entry: TarEntryRef, info: BundleEntryInfo): Promise<Buffer> {
     return (await this.stream(entry, info, undefined, true)) as Buffer;
   }
 
-  private async stream(entry: TarEntry, info: BundleEntryInfo, digest: string | undefined, keep: boolean): Promise<Buffer | undefined> {
+  private async stream(entry: TarEntryRef, info: BundleEntryInfo, digest: string | undefined, keep: boolean): Promise<Buffer | undefined> {
     const hash = createHash('sha256');
     const chunks: Buffer[] = [];
     const out = this.options.sink ? await this.options.sink(info) : undefined;
     let seen = 0;
     try {
-      for await (const chunk of entry) {
-        const buf = chunk as Buffer;
+      // Without a sink or a copy to keep, the bytes only feed the hash: read into reused buffers.
+      const reuse = out === undefined && !keep;
+      for await (const buf of readRange(this.file, { start: entry.dataOffset, end: entry.dataOffset + entry.size, reuse })) {
         seen += buf.length;
         hash.update(buf);
         if (keep) chunks.push(buf);
@@ -251,11 +222,8 @@ function sha256Hex(data: Uint8Array): string {
   return 'sha256:' + createHash('sha256').update(data).digest('hex');
 }
 
-/** tar-stream's own errors become one-line INVALID_BUNDLE errors. */
-function translate(err: unknown, file: string): Error {
-  if (err instanceof ManifestError) return err;
-  const message = (err as Error).message;
-  if (/unexpected end of data/i.test(message)) return new ManifestError('INVALID_BUNDLE', `${file} is truncated (the archive ends inside an entry)`, { cause: err });
-  if (/invalid tar header/i.test(message)) return new ManifestError('INVALID_BUNDLE', `${file} is not a tar archive, so not a wpack bundle`, { cause: err });
-  return ioError(`cannot read bundle ${file}`, err);
+/** Tar typeflags in words, for refusals. */
+function describeTypeflag(typeflag: string): string {
+  const types: Record<string, string> = { '1': 'link', '2': 'symlink', '3': 'character-device', '4': 'block-device', '5': 'directory', '6': 'fifo', '7': 'contiguous-file' };
+  return describeType(types[typeflag] ?? `'${typeflag}'`);
 }
