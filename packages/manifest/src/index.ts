@@ -27,3 +27,8 @@ export {
   WASM_CONFIG_MEDIA_TYPE,
 } from './oci/component-artifact.js';
 export type { OciBlob } from './oci/component-artifact.js';
+export { pushBundle } from './oci/push.js';
+export type { PushResult } from './oci/push.js';
+export { pullBundle } from './oci/pull.js';
+export type { PullResult } from './oci/pull.js';
+export * from './oci/media-types.js';

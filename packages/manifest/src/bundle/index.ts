@@ -1,5 +1,5 @@
-export { createBundle, sourceDateEpochFromEnv } from './write.js';
-export type { CreateBundleOptions, CreateBundleResult } from './write.js';
+export { bytesOf, createBundle, sourceDateEpochFromEnv, writeArchiveFile } from './write.js';
+export type { ArchiveFile, CreateBundleOptions, CreateBundleResult } from './write.js';
 export { readBundle } from './read.js';
 export type { BundleContents, BundleEntryInfo, BundleSignatureEntry, EntryKind, ReadBundleOptions } from './read.js';
 export { extractBundle } from './extract.js';

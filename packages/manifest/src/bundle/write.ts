@@ -58,10 +58,17 @@ export function sourceDateEpochFromEnv(env: NodeJS.ProcessEnv = process.env): nu
 type TarHeader = Parameters<tar.Pack['entry']>[0];
 type TarSink = ReturnType<tar.Pack['entry']>;
 
-interface PlannedFile {
+/** One file entry of an archive: its name, its exact size, and where its bytes come from. */
+export interface ArchiveFile {
   path: string;
-  source: string;
   size: number;
+  /** Yields the bytes; may yield more than `size` to show that a source grew. */
+  open(): AsyncIterable<Uint8Array>;
+  /** What to name in an error: a file path, a registry blob. */
+  label: string;
+}
+
+interface PlannedFile extends ArchiveFile {
   mediaType: string;
 }
 
@@ -98,7 +105,14 @@ export async function createBundle(dir: string, out: string, options: CreateBund
     const abs = inside(root, r.path, `/resources/${String(i)}/path`);
     const st = await statRegularFile(abs, 'resource');
     await staysInside(realRoot, abs, `/resources/${String(i)}/path`);
-    planned.push({ path: RESOURCES_DIR + r.path, source: abs, size: st.size, mediaType: r.mediaType ?? DEFAULT_RESOURCE_MEDIA_TYPE });
+    planned.push({
+      path: RESOURCES_DIR + r.path,
+      size: st.size,
+      mediaType: r.mediaType ?? DEFAULT_RESOURCE_MEDIA_TYPE,
+      label: abs,
+      // One byte past the stat'ed size, so a file that grew is noticed.
+      open: () => readRange(abs, { end: st.size + 1, chunk: READ_CHUNK, depth: READ_AHEAD }),
+    });
   }
   planned.sort((a, b) => compare(a.path, b.path));
 
@@ -112,8 +126,9 @@ export async function createBundle(dir: string, out: string, options: CreateBund
   const tmp = tempSibling(resolve(out), 'tmp');
   try {
     const total = component.length + planned.reduce((n, f) => n + f.size, 0);
-    const digests = await writeArchive(tmp, epoch, placeholder, component, planned, total, options.onProgress);
-    digests.forEach((digest, i) => {
+    const componentFile: ArchiveFile = { path: COMPONENT_FILE, size: component.length, label: componentPath, open: () => bytesOf(component) };
+    const digests = await writeArchive(tmp, epoch, placeholder, [componentFile, ...planned], total, options.onProgress);
+    digests.slice(1).forEach((digest, i) => {
       (locked.files[i + 1] as { digest: string }).digest = digest;
     });
     const final = Buffer.from(canonicalJson(locked));
@@ -157,13 +172,37 @@ function lockManifest(
 /** Bytes the archive may have in flight to disk at once: bounds memory, keeps the disk busy. */
 const WRITE_WINDOW = 8 * READ_CHUNK;
 
-/** Streams every entry into `tmp`; returns the resources' digests in order. */
+/**
+ * Writes a whole archive to `out` (temp file, fsync, rename): the manifest
+ * bytes first, then every file streamed from its source with its size
+ * checked. For rebuilding a bundle from elsewhere, e.g. a registry.
+ */
+export async function writeArchiveFile(out: string, epoch: number, manifest: Buffer, files: ArchiveFile[], onProgress?: (done: number, total: number) => void): Promise<{ size: number; digests: string[] }> {
+  const tmp = tempSibling(resolve(out), 'tmp');
+  try {
+    const digests = await writeArchive(tmp, epoch, manifest, files, files.reduce((n, f) => n + f.size, 0), onProgress);
+    const fh = await open(tmp, 'r+');
+    let size: number;
+    try {
+      await fh.sync();
+      size = (await fh.stat()).size;
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, out);
+    return { size, digests };
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Streams every entry into `tmp`; returns each file's digest, in order. */
 async function writeArchive(
   tmp: string,
   epoch: number,
   manifest: Buffer,
-  component: Buffer,
-  files: PlannedFile[],
+  files: ArchiveFile[],
   total: number,
   onProgress?: (done: number, total: number) => void,
 ): Promise<string[]> {
@@ -188,9 +227,7 @@ async function writeArchive(
   });
   try {
     await addBuffer(pack, header(MANIFEST_FILE, manifest.length), manifest);
-    await addBuffer(pack, header(COMPONENT_FILE, component.length), component);
-    let done = component.length;
-    onProgress?.(done, total);
+    let done = 0;
     const digests: string[] = [];
     for (const f of files) {
       digests.push(await Promise.race([addFile(pack, header(f.path, f.size), f, (n) => onProgress?.((done += n), total)), failed]));
@@ -212,15 +249,14 @@ function addBuffer(pack: tar.Pack, header: TarHeader, data: Buffer): Promise<voi
   return new Promise((res, rej) => pack.entry(header, data, (err) => (err ? rej(err) : res())));
 }
 
-async function addFile(pack: tar.Pack, header: TarHeader, file: PlannedFile, progress: (n: number) => void): Promise<string> {
+async function addFile(pack: tar.Pack, header: TarHeader, file: ArchiveFile, progress: (n: number) => void): Promise<string> {
   const hash = createHash('sha256');
   let entry!: TarSink;
   const entryDone = new Promise<void>((ok, fail) => {
     entry = pack.entry(header, (err) => (err ? fail(err) : ok()));
   });
   let seen = 0;
-  // One byte past the stat'ed size, so a file that grew is noticed.
-  for await (const buf of readRange(file.source, { end: file.size + 1, chunk: READ_CHUNK, depth: READ_AHEAD })) {
+  for await (const buf of file.open()) {
     seen += buf.length;
     if (seen > file.size) break;
     hash.update(buf);
@@ -228,7 +264,7 @@ async function addFile(pack: tar.Pack, header: TarHeader, file: PlannedFile, pro
     progress(buf.length);
   }
   if (seen !== file.size) {
-    throw new ManifestError('FILE_CHANGED', `resource ${file.source} changed while it was being bundled (expected ${String(file.size)} bytes, read ${String(seen)})`);
+    throw new ManifestError('FILE_CHANGED', `${file.label} changed while it was being written (expected ${String(file.size)} bytes, read ${String(seen)})`);
   }
   entry.end(undefined); // streamx types make the argument mandatory
   await entryDone;
@@ -265,6 +301,12 @@ async function staysInside(realRoot: string, abs: string, pointer: string): Prom
   if (!real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
     throw new ManifestError('INVALID_MANIFEST', `${pointer}: ${abs} is a link to ${real}, outside the project directory`);
   }
+}
+
+/** A buffer as a byte source. */
+export async function* bytesOf(data: Uint8Array): AsyncGenerator<Uint8Array> {
+  await Promise.resolve();
+  yield data;
 }
 
 export function sha256(data: Uint8Array): string {

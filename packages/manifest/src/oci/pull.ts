@@ -1,0 +1,157 @@
+import { RemoteRepository, collect, type ClientOptions, type Descriptor, type ImageManifest, type Reference } from '@wpack/registry-client';
+import { bytesOf, writeArchiveFile, type ArchiveFile } from '../bundle/write.js';
+import { isSignatureEntry } from '../bundle/entry-names.js';
+import { DEFAULT_LIMITS } from '../bundle/limits.js';
+import { requirementFor } from '../capabilities/index.js';
+import { readComponentInterface } from '../component/index.js';
+import { ManifestError } from '../errors.js';
+import { canonicalJson } from '../manifest/canonical-json.js';
+import { COMPONENT_FILE, MANIFEST_SCHEMA_URI, WASM_MEDIA_TYPE, type LockedManifest } from '../manifest/types.js';
+import { parseJson, validateLockedManifest } from '../manifest/validate.js';
+import { ENTRY_ANNOTATION, SIGSTORE_BUNDLE_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPES, WPACK_ARTIFACT_TYPE, WPACK_MANIFEST_MEDIA_TYPE } from './media-types.js';
+import { createHash } from 'node:crypto';
+
+export interface PullResult {
+  /** The component manifest's digest: what was pulled, pinned. */
+  digest: string;
+  /** The pulled bundle's digest (its locked wpack.json). */
+  bundleDigest: string;
+  path: string;
+  /** True when the registry held no wpack metadata and the manifest was inferred from the component. */
+  inferred: boolean;
+  signatures: number;
+}
+
+/**
+ * Rebuilds a bundle from a registry. A wpack push comes back byte for byte;
+ * a Wasm component pushed by another tool (any of the layouts in use) comes
+ * back with a manifest inferred from its binary. Every blob is checked
+ * against its digest while streaming; the file appears only when complete.
+ */
+export async function pullBundle(ref: Reference, out: string, options: ClientOptions = {}): Promise<PullResult> {
+  const repo = RemoteRepository.open(ref, options);
+  try {
+    const { descriptor, bytes } = await repo.fetchManifest(ref.digest ?? ref.tag ?? 'latest');
+    const manifest = parseManifest(bytes, ref);
+    const layer = wasmLayer(manifest, ref);
+    const stream = (d: Descriptor): (() => AsyncIterable<Uint8Array>) => () => repo.fetchBlob(d);
+
+    const wpack = await findWpackReferrer(repo, descriptor, layer);
+    const signatures = await fetchSignatures(repo, descriptor);
+    let manifestBytes: Buffer;
+    let locked: LockedManifest;
+    if (wpack !== undefined) {
+      ({ manifestBytes, locked } = wpack);
+    } else {
+      locked = await inferManifest(repo, manifest, layer, ref);
+      manifestBytes = Buffer.from(canonicalJson(locked));
+    }
+    const files: ArchiveFile[] = locked.files.map((f, i) => {
+      const source = i === 0 ? layer : (wpack?.layers.find((l) => l.annotations?.[ENTRY_ANNOTATION] === f.path) ?? { mediaType: f.mediaType, digest: f.digest, size: f.size });
+      if (source.digest !== f.digest || source.size !== f.size) {
+        throw new ManifestError('INVALID_BUNDLE', `${f.path} in the registry (${source.digest}) is not the ${f.digest} that wpack.json names`);
+      }
+      return { path: f.path, size: f.size, label: `${ref.registry}/${ref.repository}@${f.digest}`, open: stream(source) };
+    });
+    for (const s of signatures) files.push({ path: s.path, size: s.bytes.length, label: s.path, open: () => bytesOf(s.bytes) });
+    await writeArchiveFile(out, Date.parse(locked.created) / 1000, manifestBytes, files);
+    return {
+      digest: descriptor.digest,
+      bundleDigest: 'sha256:' + createHash('sha256').update(manifestBytes).digest('hex'),
+      path: out,
+      inferred: wpack === undefined,
+      signatures: signatures.length,
+    };
+  } finally {
+    await repo.close();
+  }
+}
+
+function parseManifest(bytes: Buffer, ref: Reference): ImageManifest {
+  let m: Partial<ImageManifest> & { manifests?: unknown };
+  try {
+    m = JSON.parse(bytes.toString('utf8')) as typeof m;
+  } catch {
+    throw new ManifestError('INVALID_BUNDLE', `${ref.repository}: the manifest is not JSON`);
+  }
+  if (m.manifests !== undefined) throw new ManifestError('INVALID_BUNDLE', `${ref.repository} points at an image index, not a Wasm component manifest`);
+  if (!Array.isArray(m.layers) || m.config === undefined) throw new ManifestError('INVALID_BUNDLE', `${ref.repository}: not an image manifest`);
+  return m as ImageManifest;
+}
+
+function wasmLayer(m: ImageManifest, ref: Reference): Descriptor {
+  const layers = m.layers.filter((l) => WASM_LAYER_MEDIA_TYPES.includes(l.mediaType));
+  if (layers.length !== 1) {
+    throw new ManifestError('INVALID_BUNDLE', `${ref.repository}: expected one Wasm layer (${WASM_LAYER_MEDIA_TYPES.join(', ')}), found ${String(layers.length)}`);
+  }
+  return layers[0] as Descriptor;
+}
+
+async function findWpackReferrer(repo: RemoteRepository, subject: Descriptor, layer: Descriptor): Promise<{ manifestBytes: Buffer; locked: LockedManifest; layers: Descriptor[] } | undefined> {
+  for (const r of await repo.referrers(subject, WPACK_ARTIFACT_TYPE)) {
+    const { bytes } = await repo.fetchManifest(r.digest);
+    const m = JSON.parse(bytes.toString('utf8')) as ImageManifest;
+    const wpackLayer = m.layers.find((l) => l.mediaType === WPACK_MANIFEST_MEDIA_TYPE);
+    if (wpackLayer === undefined || wpackLayer.size > DEFAULT_LIMITS.maxManifestBytes) continue;
+    const manifestBytes = await collect(repo.fetchBlob(wpackLayer));
+    const locked = validateLockedManifest(parseJson(manifestBytes.toString('utf8'), 'wpack.json from the registry'), 'wpack.json from the registry');
+    // Only the metadata that describes exactly this component counts.
+    if (locked.files[0]?.digest === layer.digest) return { manifestBytes, locked, layers: m.layers };
+  }
+  return undefined;
+}
+
+async function fetchSignatures(repo: RemoteRepository, subject: Descriptor): Promise<{ path: string; bytes: Buffer }[]> {
+  const found: { name: string | undefined; bytes: Buffer }[] = [];
+  for (const r of await repo.referrers(subject, SIGSTORE_BUNDLE_MEDIA_TYPE)) {
+    if (found.length >= DEFAULT_LIMITS.maxSignatures) break;
+    const { bytes } = await repo.fetchManifest(r.digest);
+    const m = JSON.parse(bytes.toString('utf8')) as ImageManifest;
+    const layer = m.layers.find((l) => l.mediaType === SIGSTORE_BUNDLE_MEDIA_TYPE);
+    if (layer === undefined || layer.size > DEFAULT_LIMITS.maxSignatureBytes) continue;
+    const name = layer.annotations?.[ENTRY_ANNOTATION];
+    found.push({ name: name !== undefined && isSignatureEntry(name) ? name : undefined, bytes: await collect(repo.fetchBlob(layer)) });
+  }
+  // wpack's own names first, in order; signatures other tools attached get the next numbers.
+  const number = (n: string): number => Number(/(\d+)\.sigstore\.json$/.exec(n)?.[1] ?? 0);
+  const named = found.filter((s) => s.name !== undefined).sort((a, b) => number(a.name ?? '') - number(b.name ?? ''));
+  let next = named.reduce((n, s) => Math.max(n, number(s.name ?? '')), 0);
+  const out = named.map((s) => ({ path: s.name ?? '', bytes: s.bytes }));
+  for (const s of found.filter((x) => x.name === undefined)) out.push({ path: `signatures/${String(++next)}.sigstore.json`, bytes: s.bytes });
+  const unique = new Map(out.map((s) => [s.path, s]));
+  return [...unique.values()];
+}
+
+/** A component pushed by another tool: the locked manifest is built from its binary and config. */
+async function inferManifest(repo: RemoteRepository, m: ImageManifest, layer: Descriptor, ref: Reference): Promise<LockedManifest> {
+  if (layer.size > DEFAULT_LIMITS.maxComponentBytes) throw new ManifestError('BUNDLE_TOO_LARGE', `the component is ${String(layer.size)} bytes`);
+  const component = await collect(repo.fetchBlob(layer));
+  const iface = readComponentInterface(component);
+  let created = '1970-01-01T00:00:00Z';
+  try {
+    const config = JSON.parse((await collect(repo.fetchBlob(m.config))).toString('utf8')) as { created?: unknown };
+    if (typeof config.created === 'string' && !Number.isNaN(Date.parse(config.created))) created = new Date(Date.parse(config.created)).toISOString().replace('.000Z', 'Z');
+  } catch {
+    // A null or odd config is allowed (DESIGN §5): keep the epoch.
+  }
+  const capabilities = new Set<string>();
+  for (const e of [...iface.imports.map((x) => ({ ...x, d: 'import' as const })), ...iface.exports.map((x) => ({ ...x, d: 'export' as const }))]) {
+    const s = requirementFor(e.name, e.d)?.suggested;
+    if (s !== undefined) capabilities.add(s);
+  }
+  const last = ref.repository.split('/').pop() ?? 'component';
+  const name = `oci:${last.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').replace(/^(\d)/, 'c$1') || 'component'}`;
+  const version = ref.tag !== undefined && /^\d+\.\d+\.\d+$/.test(ref.tag) ? ref.tag : '0.0.0';
+  return {
+    $schema: MANIFEST_SCHEMA_URI,
+    lockVersion: 1,
+    name,
+    version,
+    created,
+    component: COMPONENT_FILE,
+    capabilities: [...capabilities].sort(),
+    resources: [],
+    files: [{ path: COMPONENT_FILE, size: layer.size, digest: layer.digest, mediaType: WASM_MEDIA_TYPE }],
+    interface: iface,
+  };
+}

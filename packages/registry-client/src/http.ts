@@ -1,0 +1,230 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { Agent, fetch, type Dispatcher, type Response } from 'undici';
+import { dockerCredentials, type Credentials } from './auth/docker-config.js';
+import { RegistryError } from './errors.js';
+import { apiHost, isLoopbackRegistry } from './reference.js';
+import { DEFAULT_RETRY, isRetryableStatus, retryDelay, sleep, type RetryPolicy } from './retry.js';
+
+export interface ClientOptions {
+  /** Plain HTTP (default for localhost and 127.0.0.0/8 only). */
+  plainHttp?: boolean;
+  /** Extra CA certificate (PEM file) trusted besides the system ones. */
+  caFile?: string;
+  /** Credentials to use instead of Docker's config. */
+  credentials?: Credentials;
+  retry?: RetryPolicy;
+  userAgent?: string;
+}
+
+export type Body = Buffer | (() => AsyncIterable<Uint8Array>);
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  /** A Buffer is replayable (retries, auth round-trips); a stream factory is sent once. */
+  body?: Body;
+  /** Token scopes this request needs, e.g. repository:acme/app:pull,push. */
+  scopes: string[];
+}
+
+interface Challenge {
+  scheme: 'basic' | 'bearer';
+  params: Record<string, string>;
+}
+
+/**
+ * The registry HTTP layer: one per registry host. It answers auth challenges
+ * (Basic, or the Docker/OCI bearer token flow with a token cache keyed by
+ * scope), retries by policy, follows redirects itself so an Authorization
+ * header never goes to another origin, and trusts an extra CA when given.
+ */
+export class RegistryHttp {
+  readonly baseURL: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly retry: RetryPolicy;
+  private credentials: Credentials | undefined | null = null; // null: not looked up yet
+  private basic = false;
+  private readonly tokens = new Map<string, string>();
+  private challenge: Challenge | undefined;
+
+  constructor(
+    readonly registry: string,
+    private readonly options: ClientOptions = {},
+  ) {
+    const plain = options.plainHttp ?? isLoopbackRegistry(registry);
+    this.baseURL = `${plain ? 'http' : 'https'}://${apiHost(registry)}`;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    const ca = options.caFile !== undefined ? readCa(options.caFile) : undefined;
+    this.dispatcher = new Agent(ca === undefined ? {} : { connect: { ca: [...tlsRootCertificates(), ca] } });
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /** Sends a request (path relative to the registry, or an absolute URL from a Location header). */
+  async request(method: string, pathOrURL: string, opts: RequestOptions): Promise<Response> {
+    let url = new URL(pathOrURL, this.baseURL);
+    const replayable = opts.body === undefined || Buffer.isBuffer(opts.body);
+    let authRetried = false;
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.send(method, url, opts);
+      } catch (err) {
+        if (err instanceof RegistryError) throw err;
+        if (replayable && attempt < this.retry.attempts) {
+          await sleep(retryDelay(this.retry, attempt, null));
+          continue;
+        }
+        throw new RegistryError('NETWORK', `${method} ${url.href} failed: ${describeNetworkError(err)}`, { cause: err });
+      }
+      if (res.status === 401 && !authRetried && replayable) {
+        authRetried = true;
+        await drain(res);
+        await this.authenticate(res.headers.get('www-authenticate'), opts.scopes);
+        attempt--;
+        continue;
+      }
+      if (isRetryableStatus(res.status) && replayable && attempt < this.retry.attempts) {
+        const delay = retryDelay(this.retry, attempt, res.headers.get('retry-after'));
+        await drain(res);
+        await sleep(delay);
+        continue;
+      }
+      if (res.status >= 300 && res.status < 400 && res.headers.get('location') !== null && method !== 'POST' && method !== 'PUT' && method !== 'PATCH') {
+        await drain(res);
+        url = new URL(res.headers.get('location') ?? '', url);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  private async send(method: string, url: URL, opts: RequestOptions): Promise<Response> {
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'wpack-registry-client', ...opts.headers };
+    // Authorization only ever goes to the registry's own origin (never to a redirect target such as blob storage).
+    if (url.origin === new URL(this.baseURL).origin) {
+      const auth = await this.authorization(opts.scopes);
+      if (auth !== undefined) headers.authorization = auth;
+    }
+    const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : opts.body();
+    const init: Parameters<typeof fetch>[1] & object = { method, headers, redirect: 'manual', dispatcher: this.dispatcher };
+    if (body !== undefined) {
+      init.body = body;
+      // A streamed request body needs half-duplex (fetch spec; undici enforces it).
+      if (!Buffer.isBuffer(body)) init.duplex = 'half';
+    }
+    return fetch(url, init);
+  }
+
+  private async authorization(scopes: string[]): Promise<string | undefined> {
+    if (this.basic) {
+      const c = await this.creds();
+      if (c?.username !== undefined) return `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}`;
+      return undefined;
+    }
+    if (this.challenge?.scheme !== 'bearer') return undefined;
+    const cached = this.tokens.get(scopeKey(scopes));
+    if (cached !== undefined) return `Bearer ${cached}`;
+    return `Bearer ${await this.fetchToken(this.challenge.params, scopes)}`;
+  }
+
+  private async authenticate(header: string | null, scopes: string[]): Promise<void> {
+    const challenge = parseChallenge(header);
+    if (challenge === undefined) throw new RegistryError('UNAUTHORIZED', `${this.registry} asked for authentication without a usable WWW-Authenticate challenge`, { status: 401 });
+    this.challenge = challenge;
+    if (challenge.scheme === 'basic') {
+      if ((await this.creds()) === undefined) throw noCredentials(this.registry);
+      if (this.basic) throw wrongCredentials(this.registry);
+      this.basic = true;
+      return;
+    }
+    this.tokens.set(scopeKey(scopes), await this.fetchToken(challenge.params, scopes));
+  }
+
+  /** The token flow (distribution "Token Authentication Specification"). */
+  private async fetchToken(params: Record<string, string>, scopes: string[]): Promise<string> {
+    const realm = params.realm;
+    if (realm === undefined) throw new RegistryError('PROTOCOL', `${this.registry}: bearer challenge without a realm`);
+    const url = new URL(realm);
+    if (params.service !== undefined) url.searchParams.set('service', params.service);
+    for (const s of scopes) url.searchParams.append('scope', s);
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'wpack-registry-client' };
+    const c = await this.creds();
+    if (c?.username !== undefined) headers.authorization = `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers, dispatcher: this.dispatcher });
+    } catch (err) {
+      throw new RegistryError('NETWORK', `token request to ${url.origin} failed: ${describeNetworkError(err)}`, { cause: err });
+    }
+    if (res.status === 401 || res.status === 403) {
+      await drain(res);
+      throw c === undefined ? noCredentials(this.registry) : wrongCredentials(this.registry);
+    }
+    if (!res.ok) {
+      await drain(res);
+      throw new RegistryError('PROTOCOL', `token endpoint ${url.origin} answered ${String(res.status)}`, { status: res.status });
+    }
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (token === undefined) throw new RegistryError('PROTOCOL', `token endpoint ${url.origin} returned no token`);
+    this.tokens.set(scopeKey(scopes), token);
+    return token;
+  }
+
+  private async creds(): Promise<Credentials | undefined> {
+    if (this.credentials === null) this.credentials = this.options.credentials ?? (await dockerCredentials(this.registry));
+    return this.credentials;
+  }
+}
+
+function scopeKey(scopes: string[]): string {
+  return [...scopes].sort().join(' ');
+}
+
+/** RFC 7235 challenge: `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`. */
+export function parseChallenge(header: string | null): Challenge | undefined {
+  if (header === null) return undefined;
+  const m = /^\s*(\w+)\s*(.*)$/s.exec(header);
+  if (m === null) return undefined;
+  const scheme = (m[1] ?? '').toLowerCase();
+  if (scheme !== 'basic' && scheme !== 'bearer') return undefined;
+  const params: Record<string, string> = {};
+  for (const p of (m[2] ?? '').matchAll(/(\w+)=(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) params[(p[1] ?? '').toLowerCase()] = p[2] ?? p[3] ?? '';
+  return { scheme, params };
+}
+
+function noCredentials(registry: string): RegistryError {
+  return new RegistryError('UNAUTHORIZED', `${registry} requires credentials: run \`wpack login ${registry}\` or \`docker login ${registry}\``, { status: 401 });
+}
+
+function wrongCredentials(registry: string): RegistryError {
+  return new RegistryError('UNAUTHORIZED', `${registry} rejected the credentials (401): check the user name and password`, { status: 401 });
+}
+
+export async function drain(res: Response): Promise<void> {
+  try {
+    await res.body?.cancel();
+  } catch {
+    // already consumed or errored
+  }
+}
+
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new RegistryError('CREDENTIALS', `cannot read CA file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+function tlsRootCertificates(): string[] {
+  return [...rootCertificates];
+}
+
+function describeNetworkError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message;
+}

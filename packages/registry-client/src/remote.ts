@@ -1,0 +1,319 @@
+import { RegistryError } from './errors.js';
+import { drain, RegistryHttp, type Body, type ClientOptions } from './http.js';
+import { describe, digestOf, MANIFEST_MEDIA_TYPES, OCI_INDEX, type Descriptor, type ImageIndex } from './descriptor.js';
+import type { Reference } from './reference.js';
+import { collect, verifying } from './verify-stream.js';
+import type { Response } from 'undici';
+
+/** Largest manifest read into memory (distribution-spec suggests registries accept at least 4 MiB). */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+export interface PushBlobOptions {
+  /** Try a cross-repository mount from this repository first. */
+  mountFrom?: string;
+  /** Upload in chunks of this size (PATCH) instead of one PUT. */
+  chunkSize?: number;
+}
+
+export type PushOutcome = 'exists' | 'mounted' | 'pushed';
+
+/**
+ * One repository on a remote registry (OCI distribution-spec v1.1): content
+ * addressed by descriptor, every byte read checked against its digest.
+ */
+export class RemoteRepository {
+  private referrersApi: boolean | undefined;
+
+  constructor(
+    readonly http: RegistryHttp,
+    readonly repository: string,
+  ) {}
+
+  static open(ref: Reference, options: ClientOptions = {}): RemoteRepository {
+    return new RemoteRepository(new RegistryHttp(ref.registry, options), ref.repository);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  private get pull(): string[] {
+    return [`repository:${this.repository}:pull`];
+  }
+
+  private get push(): string[] {
+    return [`repository:${this.repository}:pull,push`];
+  }
+
+  private path(kind: 'blobs' | 'manifests' | 'tags' | 'referrers', ref = ''): string {
+    return `/v2/${this.repository}/${kind}/${ref}`;
+  }
+
+  async exists(desc: Descriptor): Promise<boolean> {
+    const manifest = MANIFEST_MEDIA_TYPES.includes(desc.mediaType);
+    const res = await this.http.request('HEAD', this.path(manifest ? 'manifests' : 'blobs', desc.digest), {
+      scopes: this.pull,
+      ...(manifest ? { headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') } } : {}),
+    });
+    await drain(res);
+    if (res.status === 404) return false;
+    if (res.ok) return true;
+    throw statusError(res, `HEAD ${desc.digest}`);
+  }
+
+  /** Resolves a tag or digest to the manifest's descriptor (HEAD, OCI Accept: Distribution needs it). */
+  async resolve(reference: string): Promise<Descriptor> {
+    const res = await this.http.request('HEAD', this.path('manifests', reference), { scopes: this.pull, headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') } });
+    await drain(res);
+    if (!res.ok) throw statusError(res, `manifest ${this.repository}:${reference}`);
+    const digest = res.headers.get('docker-content-digest');
+    const size = Number(res.headers.get('content-length'));
+    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+    if (digest === null || !Number.isSafeInteger(size)) {
+      // Without a digest header the manifest itself must be read to learn it.
+      return (await this.fetchManifest(reference)).descriptor;
+    }
+    return { mediaType, digest, size };
+  }
+
+  /** A manifest's bytes; fetched by digest they are checked against it, by tag their digest is computed. */
+  async fetchManifest(reference: string): Promise<{ descriptor: Descriptor; bytes: Buffer }> {
+    const res = await this.http.request('GET', this.path('manifests', reference), { scopes: this.pull, headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') } });
+    if (!res.ok) {
+      await drain(res);
+      throw statusError(res, `manifest ${this.repository}:${reference}`);
+    }
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (declared > MAX_MANIFEST_BYTES) {
+      await drain(res);
+      throw new RegistryError('PROTOCOL', `manifest ${reference} is ${String(declared)} bytes, over ${String(MAX_MANIFEST_BYTES)}`);
+    }
+    const bytes = await readCapped(res, MAX_MANIFEST_BYTES, `manifest ${reference}`);
+    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() || mediaTypeOf(bytes);
+    const descriptor = describe(mediaType, bytes);
+    if (reference.startsWith('sha256:') && descriptor.digest !== reference) {
+      throw new RegistryError('DIGEST_MISMATCH', `the registry served manifest bytes with digest ${descriptor.digest} for ${reference}`);
+    }
+    return { descriptor, bytes };
+  }
+
+  /** Streams a blob, verified against the descriptor; the digest error surfaces at the end. */
+  async *fetchBlob(desc: Descriptor): AsyncGenerator<Uint8Array> {
+    const res = await this.http.request('GET', this.path('blobs', desc.digest), { scopes: this.pull });
+    if (!res.ok || res.body === null) {
+      await drain(res);
+      throw statusError(res, `blob ${desc.digest}`);
+    }
+    yield* verifying(res.body, desc, `blob ${desc.digest}`);
+  }
+
+  async fetchBlobBytes(desc: Descriptor): Promise<Buffer> {
+    return collect(this.fetchBlob(desc));
+  }
+
+  /**
+   * Uploads a blob unless the registry has it: HEAD, then an optional
+   * cross-repository mount, then a monolithic PUT or chunked PATCHes,
+   * always following the latest Location (distribution-spec "Pushing blobs").
+   */
+  async pushBlob(desc: Descriptor, content: Body, options: PushBlobOptions = {}): Promise<PushOutcome> {
+    if (await this.exists(desc)) return 'exists';
+    const query = options.mountFrom !== undefined ? `?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(options.mountFrom)}` : '';
+    const scopes = options.mountFrom !== undefined ? [...this.push, `repository:${options.mountFrom}:pull`] : this.push;
+    const start = await this.http.request('POST', this.path('blobs', 'uploads/') + query, { scopes, headers: { 'content-length': '0' } });
+    await drain(start);
+    if (start.status === 201 && options.mountFrom !== undefined) return 'mounted';
+    if (start.status !== 202) throw statusError(start, `starting the upload of ${desc.digest}`);
+    let location = requireLocation(start);
+    const chunk = options.chunkSize;
+    if (chunk !== undefined && chunk > 0) {
+      location = await this.patchChunks(location, content, chunk);
+      const done = await this.http.request('PUT', withDigest(location, desc.digest), { scopes: this.push, headers: { 'content-length': '0' }, body: Buffer.alloc(0) });
+      await drain(done);
+      if (done.status !== 201) throw statusError(done, `finishing the upload of ${desc.digest}`);
+      return 'pushed';
+    }
+    const put = await this.http.request('PUT', withDigest(location, desc.digest), {
+      scopes: this.push,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
+      body: content,
+    });
+    await drain(put);
+    if (put.status !== 201) throw statusError(put, `uploading ${desc.digest}`);
+    return 'pushed';
+  }
+
+  private async patchChunks(location: string, content: Body, chunkSize: number): Promise<string> {
+    let offset = 0;
+    let loc = location;
+    const send = async (chunk: Buffer): Promise<void> => {
+      const res = await this.http.request('PATCH', loc, {
+        scopes: this.push,
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-length': String(chunk.length),
+          'content-range': `${String(offset)}-${String(offset + chunk.length - 1)}`,
+        },
+        body: chunk,
+      });
+      await drain(res);
+      if (res.status !== 202) throw statusError(res, `uploading bytes ${String(offset)}-${String(offset + chunk.length - 1)}`);
+      loc = requireLocation(res);
+      offset += chunk.length;
+    };
+    let pending: Buffer[] = [];
+    let pendingSize = 0;
+    const source = Buffer.isBuffer(content) ? [content] : content();
+    for await (const piece of source) {
+      let rest = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      while (rest.length > 0) {
+        const take = Math.min(rest.length, chunkSize - pendingSize);
+        pending.push(rest.subarray(0, take));
+        pendingSize += take;
+        rest = rest.subarray(take);
+        if (pendingSize === chunkSize) {
+          await send(Buffer.concat(pending, pendingSize));
+          pending = [];
+          pendingSize = 0;
+        }
+      }
+    }
+    if (pendingSize > 0) await send(Buffer.concat(pending, pendingSize));
+    return loc;
+  }
+
+  /** PUT a manifest by digest, or by tag when given; the OCI media type goes in Content-Type (Distribution needs it). */
+  async pushManifest(desc: Descriptor, bytes: Buffer, tag?: string): Promise<{ subjectSupported: boolean }> {
+    if (digestOf(bytes) !== desc.digest) throw new RegistryError('DIGEST_MISMATCH', `manifest bytes do not match ${desc.digest}`);
+    const res = await this.http.request('PUT', this.path('manifests', tag ?? desc.digest), {
+      scopes: this.push,
+      headers: { 'content-type': desc.mediaType },
+      body: bytes,
+    });
+    await drain(res);
+    if (res.status !== 201) throw statusError(res, `pushing manifest ${tag ?? desc.digest}`);
+    const echoed = res.headers.get('docker-content-digest');
+    if (echoed !== null && echoed !== desc.digest) throw new RegistryError('DIGEST_MISMATCH', `the registry stored manifest ${echoed}, not ${desc.digest}`);
+    return { subjectSupported: res.headers.get('oci-subject') !== null };
+  }
+
+  /** Tags, following Link pagination (distribution-spec "Listing tags"). */
+  async tags(): Promise<string[]> {
+    const out: string[] = [];
+    let next: string | undefined = `${this.path('tags', 'list')}?n=1000`;
+    for (let page = 0; next !== undefined && page < 10_000; page++) {
+      const res: Response = await this.http.request('GET', next, { scopes: this.pull });
+      if (res.status === 404) {
+        await drain(res);
+        return out;
+      }
+      if (!res.ok) {
+        await drain(res);
+        throw statusError(res, 'listing tags');
+      }
+      const body = (await res.json()) as { tags?: string[] | null };
+      out.push(...(body.tags ?? []));
+      const link = res.headers.get('link');
+      next = link !== null ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1] : undefined;
+    }
+    return out.sort();
+  }
+
+  async delete(desc: Descriptor): Promise<void> {
+    const manifest = MANIFEST_MEDIA_TYPES.includes(desc.mediaType);
+    const res = await this.http.request('DELETE', this.path(manifest ? 'manifests' : 'blobs', desc.digest), { scopes: [`repository:${this.repository}:delete`, ...this.push] });
+    await drain(res);
+    if (res.status !== 202 && res.status !== 200 && res.status !== 404) throw statusError(res, `deleting ${desc.digest}`);
+  }
+
+  /**
+   * Referrers of a manifest: the referrers API where the registry has it,
+   * else the referrers tag schema (`sha256-<hex>` image index), which GHCR
+   * and Distribution 2.8 need (distribution-spec "Listing referrers").
+   */
+  async referrers(subject: Descriptor, artifactType?: string): Promise<Descriptor[]> {
+    if (this.referrersApi !== false) {
+      const q = artifactType !== undefined ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
+      const res = await this.http.request('GET', this.path('referrers', subject.digest) + q, { scopes: this.pull, headers: { accept: OCI_INDEX } });
+      if (res.ok && (res.headers.get('content-type') ?? '').startsWith(OCI_INDEX)) {
+        this.referrersApi = true;
+        const index = JSON.parse((await readCapped(res, MAX_MANIFEST_BYTES, 'referrers')).toString('utf8')) as ImageIndex;
+        return index.manifests.filter((d) => artifactType === undefined || d.artifactType === artifactType);
+      }
+      await drain(res);
+      if (res.status !== 404 && res.status !== 400 && res.status !== 405) throw statusError(res, `referrers of ${subject.digest}`);
+      this.referrersApi = false;
+    }
+    const index = await this.fallbackIndex(subject);
+    return index.manifests.filter((d) => artifactType === undefined || d.artifactType === artifactType);
+  }
+
+  /**
+   * Pushes a manifest that has a `subject`. Where the registry does not
+   * index it itself (no OCI-Subject header), the `sha256-<hex>` fallback
+   * index is updated: existing entries kept, this one added once.
+   */
+  async pushReferrer(desc: Descriptor, bytes: Buffer, subject: Descriptor): Promise<void> {
+    const { subjectSupported } = await this.pushManifest(desc, bytes);
+    if (subjectSupported) return;
+    const index = await this.fallbackIndex(subject);
+    if (index.manifests.some((d) => d.digest === desc.digest)) return;
+    index.manifests.push(desc);
+    const indexBytes = Buffer.from(JSON.stringify(index));
+    await this.pushManifest(describe(OCI_INDEX, indexBytes), indexBytes, fallbackTag(subject));
+  }
+
+  private async fallbackIndex(subject: Descriptor): Promise<ImageIndex> {
+    try {
+      const { bytes } = await this.fetchManifest(fallbackTag(subject));
+      return JSON.parse(bytes.toString('utf8')) as ImageIndex;
+    } catch (err) {
+      if (err instanceof RegistryError && err.code === 'NOT_FOUND') return { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
+      throw err;
+    }
+  }
+}
+
+/** The referrers tag schema: `sha256:<hex>` → tag `sha256-<hex>`. */
+export function fallbackTag(subject: Descriptor): string {
+  return subject.digest.replace(':', '-');
+}
+
+function withDigest(location: string, digest: string): string {
+  return `${location}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
+}
+
+function requireLocation(res: Response): string {
+  const loc = res.headers.get('location');
+  if (loc === null) throw new RegistryError('PROTOCOL', `the registry answered ${String(res.status)} without a Location header`);
+  return loc;
+}
+
+async function readCapped(res: Response, max: number, what: string): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (res.body !== null) {
+    for await (const c of res.body as AsyncIterable<Uint8Array>) {
+      size += c.length;
+      if (size > max) throw new RegistryError('PROTOCOL', `${what} is over ${String(max)} bytes`);
+      chunks.push(c);
+    }
+  }
+  return Buffer.concat(chunks);
+}
+
+function mediaTypeOf(bytes: Buffer): string {
+  try {
+    const mediaType = (JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown }).mediaType;
+    return typeof mediaType === 'string' ? mediaType : '';
+  } catch {
+    return '';
+  }
+}
+
+/** One line per failure: what, the status, and the registry's own error code when it sent one. */
+export function statusError(res: Response, what: string): RegistryError {
+  const code = res.status === 404 ? 'NOT_FOUND' : res.status === 401 ? 'UNAUTHORIZED' : res.status === 403 ? 'DENIED' : 'PROTOCOL';
+  const hint = res.status === 403 ? ' (the credentials lack permission for this repository)' : res.status === 401 ? ' (not logged in, or the login is wrong)' : '';
+  return new RegistryError(code, `${what}: the registry answered ${String(res.status)}${hint}`, { status: res.status });
+}
