@@ -26,7 +26,8 @@ export function runShell(script: string, options: RunOptions = {}): Promise<RunR
   return runProcess('bash', ['-c', script], { ...options, env: { WPACK: WPACK_BIN, ...options.env } });
 }
 
-function runProcess(command: string, args: string[], options: RunOptions): Promise<RunResult> {
+/** Any command, bounded by a timeout, output captured. */
+export function runProcess(command: string, args: string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd ?? REPO_ROOT,

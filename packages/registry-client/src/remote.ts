@@ -313,7 +313,9 @@ function mediaTypeOf(bytes: Buffer): string {
 
 /** One line per failure: what, the status, and the registry's own error code when it sent one. */
 export function statusError(res: Response, what: string): RegistryError {
-  const code = res.status === 404 ? 'NOT_FOUND' : res.status === 401 ? 'UNAUTHORIZED' : res.status === 403 ? 'DENIED' : 'PROTOCOL';
-  const hint = res.status === 403 ? ' (the credentials lack permission for this repository)' : res.status === 401 ? ' (not logged in, or the login is wrong)' : '';
+  // A 401 whose challenge says insufficient_scope is a permission problem, not a login one (RFC 6750 §3.1).
+  const scope = res.status === 401 && /error="?insufficient_scope/.test(res.headers.get('www-authenticate') ?? '');
+  const code = res.status === 404 ? 'NOT_FOUND' : res.status === 403 || scope ? 'DENIED' : res.status === 401 ? 'UNAUTHORIZED' : 'PROTOCOL';
+  const hint = code === 'DENIED' ? ' (the credentials lack permission for this repository)' : code === 'UNAUTHORIZED' ? ' (not logged in, or the login is wrong)' : '';
   return new RegistryError(code, `${what}: the registry answered ${String(res.status)}${hint}`, { status: res.status });
 }

@@ -255,6 +255,8 @@ async function addFile(pack: tar.Pack, header: TarHeader, file: ArchiveFile, pro
   const entryDone = new Promise<void>((ok, fail) => {
     entry = pack.entry(header, (err) => (err ? fail(err) : ok()));
   });
+  // If the source fails, the pack is destroyed and this entry rejects too; the source's error is the one to report.
+  entryDone.catch(() => undefined);
   let seen = 0;
   for await (const buf of file.open()) {
     seen += buf.length;
