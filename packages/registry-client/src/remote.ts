@@ -4,6 +4,7 @@ import { describe, digestOf, MANIFEST_MEDIA_TYPES, OCI_INDEX, type Descriptor, t
 import type { Reference } from './reference.js';
 import { collect, verifying } from './verify-stream.js';
 import type { Response } from 'undici';
+import { isManifest, referrerDescriptor, subjectOf, type Target } from './target.js';
 
 /** Largest manifest read into memory (distribution-spec suggests registries accept at least 4 MiB). */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -21,13 +22,43 @@ export type PushOutcome = 'exists' | 'mounted' | 'pushed';
  * One repository on a remote registry (OCI distribution-spec v1.1): content
  * addressed by descriptor, every byte read checked against its digest.
  */
-export class RemoteRepository {
+export class RemoteRepository implements Target {
   private referrersApi: boolean | undefined;
+  readonly name: string;
 
   constructor(
     readonly http: RegistryHttp,
     readonly repository: string,
-  ) {}
+  ) {
+    this.name = `${http.registry}/${repository}`;
+  }
+
+  /** Target: blobs stream; manifests come whole, checked against their digest. */
+  async *fetch(desc: Descriptor): AsyncGenerator<Uint8Array> {
+    if (isManifest(desc)) {
+      yield (await this.fetchManifest(desc.digest)).bytes;
+      return;
+    }
+    yield* this.fetchBlob(desc);
+  }
+
+  /** Target: a manifest with a subject is pushed as a referrer (with the tag-schema fallback). */
+  async push(desc: Descriptor, content: Body): Promise<void> {
+    if (!isManifest(desc)) {
+      await this.pushBlob(desc, content);
+      return;
+    }
+    const bytes = Buffer.isBuffer(content) ? content : await collect(content());
+    const subject = subjectOf(bytes);
+    if (subject !== undefined) await this.pushReferrer(referrerDescriptor(desc, bytes), bytes, subject);
+    else await this.pushManifest(desc, bytes);
+  }
+
+  /** Target: tags an existing manifest (re-PUT of its bytes under the tag). */
+  async tag(desc: Descriptor, reference: string): Promise<void> {
+    const { bytes } = await this.fetchManifest(desc.digest);
+    await this.pushManifest(desc, bytes, reference);
+  }
 
   static open(ref: Reference, options: ClientOptions = {}): RemoteRepository {
     return new RemoteRepository(new RegistryHttp(ref.registry, options), ref.repository);
@@ -41,7 +72,7 @@ export class RemoteRepository {
     return [`repository:${this.repository}:pull`];
   }
 
-  private get push(): string[] {
+  private get pushScope(): string[] {
     return [`repository:${this.repository}:pull,push`];
   }
 
@@ -119,7 +150,7 @@ export class RemoteRepository {
   async pushBlob(desc: Descriptor, content: Body, options: PushBlobOptions = {}): Promise<PushOutcome> {
     if (await this.exists(desc)) return 'exists';
     const query = options.mountFrom !== undefined ? `?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(options.mountFrom)}` : '';
-    const scopes = options.mountFrom !== undefined ? [...this.push, `repository:${options.mountFrom}:pull`] : this.push;
+    const scopes = options.mountFrom !== undefined ? [...this.pushScope, `repository:${options.mountFrom}:pull`] : this.pushScope;
     const start = await this.http.request('POST', this.path('blobs', 'uploads/') + query, { scopes, headers: { 'content-length': '0' } });
     await drain(start);
     if (start.status === 201 && options.mountFrom !== undefined) return 'mounted';
@@ -128,13 +159,13 @@ export class RemoteRepository {
     const chunk = options.chunkSize;
     if (chunk !== undefined && chunk > 0) {
       location = await this.patchChunks(location, content, chunk);
-      const done = await this.http.request('PUT', withDigest(location, desc.digest), { scopes: this.push, headers: { 'content-length': '0' }, body: Buffer.alloc(0) });
+      const done = await this.http.request('PUT', withDigest(location, desc.digest), { scopes: this.pushScope, headers: { 'content-length': '0' }, body: Buffer.alloc(0) });
       await drain(done);
       if (done.status !== 201) throw statusError(done, `finishing the upload of ${desc.digest}`);
       return 'pushed';
     }
     const put = await this.http.request('PUT', withDigest(location, desc.digest), {
-      scopes: this.push,
+      scopes: this.pushScope,
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
       body: content,
     });
@@ -148,7 +179,7 @@ export class RemoteRepository {
     let loc = location;
     const send = async (chunk: Buffer): Promise<void> => {
       const res = await this.http.request('PATCH', loc, {
-        scopes: this.push,
+        scopes: this.pushScope,
         headers: {
           'content-type': 'application/octet-stream',
           'content-length': String(chunk.length),
@@ -186,7 +217,7 @@ export class RemoteRepository {
   async pushManifest(desc: Descriptor, bytes: Buffer, tag?: string): Promise<{ subjectSupported: boolean }> {
     if (digestOf(bytes) !== desc.digest) throw new RegistryError('DIGEST_MISMATCH', `manifest bytes do not match ${desc.digest}`);
     const res = await this.http.request('PUT', this.path('manifests', tag ?? desc.digest), {
-      scopes: this.push,
+      scopes: this.pushScope,
       headers: { 'content-type': desc.mediaType },
       body: bytes,
     });
@@ -221,7 +252,7 @@ export class RemoteRepository {
 
   async delete(desc: Descriptor): Promise<void> {
     const manifest = MANIFEST_MEDIA_TYPES.includes(desc.mediaType);
-    const res = await this.http.request('DELETE', this.path(manifest ? 'manifests' : 'blobs', desc.digest), { scopes: [`repository:${this.repository}:delete`, ...this.push] });
+    const res = await this.http.request('DELETE', this.path(manifest ? 'manifests' : 'blobs', desc.digest), { scopes: [`repository:${this.repository}:delete`, ...this.pushScope] });
     await drain(res);
     if (res.status !== 202 && res.status !== 200 && res.status !== 404) throw statusError(res, `deleting ${desc.digest}`);
   }

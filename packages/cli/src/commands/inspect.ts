@@ -1,9 +1,14 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Args } from '@oclif/core';
-import { readBundle, type BundleContents, type LockedFile, type LockedManifest } from '@wpack/manifest';
+import { pullBundle, readBundle, type BundleContents, type LockedFile, type LockedManifest } from '@wpack/manifest';
+import { parseReference } from '@wpack/registry-client';
 import { describeSignature, publicGoodTrustedRoot, verifySignatures, type SignatureDescription } from '@wpack/verifier';
 import { WpackCommand } from '../base-command.js';
 import { formatBytes } from '../format.js';
 import { byteProgress } from '../progress.js';
+import { clientOptions, registryFlags } from '../registry-flags.js';
 
 export interface SignatureSummary extends SignatureDescription {
   /** Entry name inside the bundle, e.g. signatures/1.sigstore.json. */
@@ -20,6 +25,8 @@ export interface SignatureSummary extends SignatureDescription {
 
 export interface InspectResult {
   digest: string;
+  /** For a registry reference: the component manifest's digest that was inspected. */
+  ociDigest?: string;
   name: string;
   version: string;
   manifest: LockedManifest;
@@ -32,13 +39,35 @@ export interface InspectResult {
 
 export default class Inspect extends WpackCommand {
   static override summary = 'Show what a .wpack bundle holds, after checking every digest in it.';
-  static override examples = ['<%= config.bin %> inspect app.wpack', '<%= config.bin %> inspect app.wpack --json | jq .digest'];
-  static override args = { bundle: Args.file({ description: 'the .wpack file', required: true }) };
+  static override examples = [
+    '<%= config.bin %> inspect app.wpack',
+    '<%= config.bin %> inspect app.wpack --json | jq .digest',
+    '<%= config.bin %> inspect ghcr.io/acme/app:1.2.0',
+  ];
+  static override args = { bundle: Args.string({ description: 'a .wpack file, or a registry reference', required: true }) };
+  static override flags = registryFlags;
 
   async run(): Promise<InspectResult> {
-    const { args } = await this.parse(Inspect);
-    const progress = byteProgress('checking');
-    const contents = await readBundle(args.bundle, { onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
+    const { args, flags } = await this.parse(Inspect);
+    // A path that exists is a file; anything else is read as a registry reference and pulled to a temp file.
+    const isFile = await stat(args.bundle).then(() => true, () => false);
+    let ociDigest: string | undefined;
+    let file = args.bundle;
+    const scratch = isFile ? undefined : await mkdtemp(join(tmpdir(), 'wpack-inspect-'));
+    try {
+      if (scratch !== undefined) {
+        file = join(scratch, 'pulled.wpack');
+        ociDigest = (await pullBundle(parseReference(args.bundle), file, clientOptions(flags))).digest;
+      }
+      const progress = byteProgress('checking');
+      const contents = await readBundle(file, { onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
+      return await this.report(contents, ociDigest);
+    } finally {
+      if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  private async report(contents: BundleContents, ociDigest: string | undefined): Promise<InspectResult> {
     const m = contents.manifest;
     const result: InspectResult = {
       digest: contents.digest,
@@ -51,6 +80,7 @@ export default class Inspect extends WpackCommand {
       capabilities: m.capabilities,
       signatures: await summariseSignatures(contents),
     };
+    if (ociDigest !== undefined) result.ociDigest = ociDigest;
     this.printHuman(result);
     return result;
   }
@@ -58,6 +88,7 @@ export default class Inspect extends WpackCommand {
   private printHuman(r: InspectResult): void {
     this.log(`${r.name}@${r.version}`);
     this.log(`digest     ${r.digest}`);
+    if (r.ociDigest !== undefined) this.log(`oci digest ${r.ociDigest}`);
     if (r.manifest.world !== undefined) this.log(`world      ${r.manifest.world}`);
     this.log(`created    ${r.manifest.created}`);
     this.log('files');

@@ -1,0 +1,72 @@
+import pLimit from 'p-limit';
+import type { Descriptor } from './descriptor.js';
+import { isManifest, successors, type Target } from './target.js';
+import { collect } from './verify-stream.js';
+
+export interface CopyOptions {
+  /** Blob transfers at once (default 3). */
+  concurrency?: number;
+  /** Also copy the referrers graph of the root (default true). */
+  referrers?: boolean;
+  /** Called for every node: whether it was transferred or already there. */
+  onNode?: (desc: Descriptor, outcome: 'copied' | 'skipped') => void;
+}
+
+export interface CopyResult {
+  root: Descriptor;
+  copied: number;
+  skipped: number;
+}
+
+const MAX_REFERRER_DEPTH = 4;
+
+/**
+ * Copies a manifest graph from one Target to another (oras-go's copy):
+ * children before parents, so a target never holds a manifest whose
+ * content is missing; what the destination has is skipped; blob transfers
+ * run with bounded concurrency; referrers of the root (signatures,
+ * attestations, wpack metadata) follow, and their referrers, a few levels deep.
+ */
+export async function copy(src: Target, srcReference: string, dst: Target, dstReference: string, options: CopyOptions = {}): Promise<CopyResult> {
+  const limit = pLimit(options.concurrency ?? 3);
+  const done = new Map<string, Promise<void>>();
+  const counts = { copied: 0, skipped: 0 };
+
+  const node = (desc: Descriptor): Promise<void> => {
+    let p = done.get(desc.digest);
+    if (p === undefined) {
+      p = isManifest(desc) ? manifestNode(desc) : limit(() => blobNode(desc));
+      done.set(desc.digest, p);
+    }
+    return p;
+  };
+  const record = (desc: Descriptor, outcome: 'copied' | 'skipped'): void => {
+    counts[outcome]++;
+    options.onNode?.(desc, outcome);
+  };
+  const blobNode = async (desc: Descriptor): Promise<void> => {
+    if (await dst.exists(desc)) return record(desc, 'skipped');
+    await dst.push(desc, () => src.fetch(desc));
+    record(desc, 'copied');
+  };
+  const manifestNode = async (desc: Descriptor): Promise<void> => {
+    const bytes = await collect(src.fetch(desc));
+    await Promise.all(successors(bytes).map(node));
+    if (await dst.exists(desc)) return record(desc, 'skipped');
+    await dst.push(desc, bytes);
+    record(desc, 'copied');
+  };
+  const referrersOf = async (desc: Descriptor, depth: number): Promise<void> => {
+    if (depth > MAX_REFERRER_DEPTH) return;
+    for (const r of await src.referrers(desc)) {
+      await node(r);
+      await referrersOf(r, depth + 1);
+    }
+  };
+
+  const root = await src.resolve(srcReference);
+  await node(root);
+  if (!dstReference.startsWith('sha256:')) await dst.tag(root, dstReference);
+  if (options.referrers !== false) await referrersOf(root, 1);
+  return { root, ...counts };
+}
