@@ -37,7 +37,7 @@ function startBar(label: string, totalMiB: number): SingleBar {
   const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} [{bar}] {percentage}% | {value}/{total} MiB | ETA {eta_formatted}`,
+      format: `${label} [{bar}] {percentage}% | {value}/{total} MiB`,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,

@@ -28,7 +28,7 @@ export {
 } from './oci/component-artifact.js';
 export type { OciBlob } from './oci/component-artifact.js';
 export { pushBundle } from './oci/push.js';
-export type { PushResult } from './oci/push.js';
+export type { PushResult, TransferOptions } from './oci/push.js';
 export { pullBundle } from './oci/pull.js';
 export type { PullResult } from './oci/pull.js';
 export * from './oci/media-types.js';

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { pullBundle, type PullResult } from '@wpack/manifest';
 import { parseReference } from '@wpack/registry-client';
 import { WpackCommand } from '../base-command.js';
+import { byteProgress } from '../progress.js';
 import { clientOptions, registryFlags } from '../registry-flags.js';
 
 export default class Pull extends WpackCommand {
@@ -15,7 +16,8 @@ export default class Pull extends WpackCommand {
 
   async run(): Promise<PullResult> {
     const { args, flags } = await this.parse(Pull);
-    const result = await pullBundle(parseReference(args.reference), flags.output, clientOptions(flags));
+    const progress = byteProgress('pulling');
+    const result = await pullBundle(parseReference(args.reference), flags.output, { ...clientOptions(flags), onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
     this.log(`pulled ${args.reference} (${result.digest}) to ${flags.output}`);
     this.log(`  bundle digest ${result.bundleDigest}, ${String(result.signatures)} signatures`);
     if (result.inferred) this.log('  no wpack metadata in the registry: wpack.json was inferred from the component; review its capabilities');

@@ -3,6 +3,7 @@ import { pushBundle, type PushResult } from '@wpack/manifest';
 import { formatReference, parseReference } from '@wpack/registry-client';
 import { WpackCommand } from '../base-command.js';
 import { formatBytes } from '../format.js';
+import { byteProgress } from '../progress.js';
 import { clientOptions, registryFlags } from '../registry-flags.js';
 
 export default class Push extends WpackCommand {
@@ -21,7 +22,8 @@ export default class Push extends WpackCommand {
   async run(): Promise<PushResult> {
     const { args, flags } = await this.parse(Push);
     const ref = parseReference(args.reference);
-    const result = await pushBundle(args.bundle, ref, clientOptions(flags));
+    const progress = byteProgress('pushing');
+    const result = await pushBundle(args.bundle, ref, { ...clientOptions(flags), onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
     this.log(`pushed ${args.bundle} to ${formatReference({ ...ref, digest: result.digest })}`);
     this.log(`  uploaded ${formatBytes(result.uploaded)}, ${String(result.referrers.length)} referrers`);
     return result;

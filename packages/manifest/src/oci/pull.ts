@@ -28,7 +28,7 @@ export interface PullResult {
  * back with a manifest inferred from its binary. Every blob is checked
  * against its digest while streaming; the file appears only when complete.
  */
-export async function pullBundle(ref: Reference, out: string, options: ClientOptions = {}): Promise<PullResult> {
+export async function pullBundle(ref: Reference, out: string, options: ClientOptions & { onProgress?: (done: number, total: number) => void } = {}): Promise<PullResult> {
   const repo = RemoteRepository.open(ref, options);
   try {
     const { descriptor, bytes } = await repo.fetchManifest(ref.digest ?? ref.tag ?? 'latest');
@@ -54,7 +54,7 @@ export async function pullBundle(ref: Reference, out: string, options: ClientOpt
       return { path: f.path, size: f.size, label: `${ref.registry}/${ref.repository}@${f.digest}`, open: stream(source) };
     });
     for (const s of signatures) files.push({ path: s.path, size: s.bytes.length, label: s.path, open: () => bytesOf(s.bytes) });
-    await writeArchiveFile(out, Date.parse(locked.created) / 1000, manifestBytes, files);
+    await writeArchiveFile(out, Date.parse(locked.created) / 1000, manifestBytes, files, options.onProgress);
     return {
       digest: descriptor.digest,
       bundleDigest: 'sha256:' + createHash('sha256').update(manifestBytes).digest('hex'),

@@ -31,17 +31,24 @@ const EMPTY_CONFIG = Buffer.from('{}');
  * and every signature as a cosign-v3-style referrer. The bundle is fully
  * verified first; blobs stream from the bundle file without being copied.
  */
-export async function pushBundle(file: string, ref: Reference, options: ClientOptions = {}): Promise<PushResult> {
+export interface TransferOptions extends ClientOptions {
+  /** Bytes of component and resources moved so far, of the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function pushBundle(file: string, ref: Reference, options: TransferOptions = {}): Promise<PushResult> {
   const contents = await readBundle(file);
   const index = await indexArchive(file);
   const locked = contents.manifest;
   const repo = RemoteRepository.open(ref, options);
   let uploaded = 0;
+  let moved = 0;
+  const total = locked.files.reduce((n, f) => n + f.size, 0);
   try {
     const fromBundle = (path: string): (() => AsyncIterable<Uint8Array>) => {
       const entry = index.entries.find((e) => e.name === path);
       if (entry === undefined) throw new Error(`bundle entry ${path} vanished`);
-      return () => readRange(file, { start: entry.dataOffset, end: entry.dataOffset + entry.size });
+      return () => counted(readRange(file, { start: entry.dataOffset, end: entry.dataOffset + entry.size }), (n) => options.onProgress?.((moved += n), total));
     };
     const pushBlob = async (desc: Descriptor, body: Buffer | (() => AsyncIterable<Uint8Array>)): Promise<void> => {
       if ((await repo.pushBlob(desc, body)) === 'pushed') uploaded += desc.size;
@@ -112,5 +119,12 @@ function predicateTypeOf(bytes: Buffer): string {
     return typeof payload.predicateType === 'string' ? payload.predicateType : '';
   } catch {
     return '';
+  }
+}
+
+async function* counted(source: AsyncIterable<Uint8Array>, onBytes: (n: number) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    onBytes(chunk.length);
+    yield chunk;
   }
 }
