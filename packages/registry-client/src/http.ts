@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { Agent, fetch, request, Response, type Dispatcher } from 'undici';
 import { dockerCredentials, type Credentials } from './auth/docker-config.js';
 import { RegistryError } from './errors.js';
+import { jsonBody } from './verify-stream.js';
 import { apiHost, isLoopbackRegistry } from './reference.js';
 import { DEFAULT_RETRY, isRetryableStatus, retryDelay, sleep, type RetryPolicy } from './retry.js';
 
@@ -181,7 +182,7 @@ export class RegistryHttp {
       await drain(res);
       throw new RegistryError('PROTOCOL', `token endpoint ${url.origin} answered ${String(res.status)}`, { status: res.status });
     }
-    const body = (await res.json()) as { token?: string; access_token?: string };
+    const body = await jsonBody<{ token?: string; access_token?: string }>(res, `the token response from ${url.origin}`);
     const token = body.token ?? body.access_token;
     if (token === undefined) throw new RegistryError('PROTOCOL', `token endpoint ${url.origin} returned no token`);
     this.tokens.set(scopeKey(scopes), token);

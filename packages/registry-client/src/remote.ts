@@ -2,7 +2,7 @@ import { RegistryError } from './errors.js';
 import { drain, RegistryHttp, type Body, type ClientOptions } from './http.js';
 import { describe, digestOf, MANIFEST_MEDIA_TYPES, OCI_INDEX, type Descriptor, type ImageIndex } from './descriptor.js';
 import type { Reference } from './reference.js';
-import { collect, verifying } from './verify-stream.js';
+import { brokenBody, collect, jsonBody, verifying } from './verify-stream.js';
 import type { Response } from 'undici';
 import { isManifest, referrerDescriptor, subjectOf, type Target } from './target.js';
 
@@ -242,7 +242,7 @@ export class RemoteRepository implements Target {
         await drain(res);
         throw statusError(res, 'listing tags');
       }
-      const body = (await res.json()) as { tags?: string[] | null };
+      const body = await jsonBody<{ tags?: string[] | null }>(res, 'the tag list');
       out.push(...(body.tags ?? []));
       const link = res.headers.get('link');
       next = link !== null ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1] : undefined;
@@ -324,10 +324,14 @@ async function readCapped(res: Response, max: number, what: string): Promise<Buf
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (res.body !== null) {
-    for await (const c of res.body as AsyncIterable<Uint8Array>) {
-      size += c.length;
-      if (size > max) throw new RegistryError('PROTOCOL', `${what} is over ${String(max)} bytes`);
-      chunks.push(c);
+    try {
+      for await (const c of res.body as AsyncIterable<Uint8Array>) {
+        size += c.length;
+        if (size > max) throw new RegistryError('PROTOCOL', `${what} is over ${String(max)} bytes`);
+        chunks.push(c);
+      }
+    } catch (err) {
+      throw brokenBody(err, what, size);
     }
   }
   return Buffer.concat(chunks);
