@@ -167,3 +167,59 @@ void describe('registry client units', () => {
     }
   });
 });
+
+void describe('registry client: delete and redirects', () => {
+  void test('delete by digest removes a manifest', async () => {
+    const { describe: describeBlob, OCI_MANIFEST } = await import('@wpack/registry-client');
+    const repo = RemoteRepository.open(parseReference(`${a.host}/acme/deleteme:x`));
+    try {
+      const config = Buffer.from('{}');
+      const cdesc = describeBlob('application/vnd.oci.empty.v1+json', config);
+      await repo.pushBlob(cdesc, config);
+      const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: cdesc, layers: [] }));
+      const mdesc = describeBlob(OCI_MANIFEST, manifest);
+      await repo.pushManifest(mdesc, manifest, 'x');
+      assert.equal(await repo.exists(mdesc), true);
+      await repo.delete(mdesc);
+      assert.equal(await repo.exists(mdesc), false);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  void test('Authorization is never sent to another origin on a redirect', async () => {
+    const { createServer } = await import('node:http');
+    const { RegistryHttp } = await import('@wpack/registry-client');
+    const seenAtStorage: (string | undefined)[] = [];
+    const storage = createServer((req, res) => {
+      seenAtStorage.push(req.headers.authorization);
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end('blob');
+    });
+    await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
+    const storagePort = (storage.address() as { port: number }).port;
+    let authorizedAtRegistry = false;
+    const registry = createServer((req, res) => {
+      if (req.headers.authorization === undefined) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' }).end();
+        return;
+      }
+      authorizedAtRegistry = true;
+      // Distribution with a CDN or S3 backend answers blob GETs with a redirect like this.
+      res.writeHead(307, { location: `http://127.0.0.1:${String(storagePort)}/bucket/blob` }).end();
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${String((registry.address() as { port: number }).port)}`;
+    const http = new RegistryHttp(host, { credentials: { username: 'u', password: 'p' } });
+    try {
+      const res = await http.request('GET', '/v2/acme/app/blobs/sha256:' + 'a'.repeat(64), { scopes: [] });
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'blob');
+      assert.equal(authorizedAtRegistry, true);
+      assert.deepEqual(seenAtStorage, [undefined], 'the storage origin got no credentials');
+    } finally {
+      await http.close();
+      await new Promise<void>((resolve) => registry.close(() => resolve()));
+      await new Promise<void>((resolve) => storage.close(() => resolve()));
+    }
+  });
+});
