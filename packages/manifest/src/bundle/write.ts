@@ -66,6 +66,8 @@ export interface ArchiveFile {
   open(): AsyncIterable<Uint8Array>;
   /** What to name in an error: a file path, a registry blob. */
   label: string;
+  /** Set when the source already checks its bytes against this digest (a verified registry stream): not hashed again. */
+  verifiedDigest?: string;
 }
 
 interface PlannedFile extends ArchiveFile {
@@ -250,7 +252,7 @@ function addBuffer(pack: tar.Pack, header: TarHeader, data: Buffer): Promise<voi
 }
 
 async function addFile(pack: tar.Pack, header: TarHeader, file: ArchiveFile, progress: (n: number) => void): Promise<string> {
-  const hash = createHash('sha256');
+  const hash = file.verifiedDigest === undefined ? createHash('sha256') : undefined;
   let entry!: TarSink;
   const entryDone = new Promise<void>((ok, fail) => {
     entry = pack.entry(header, (err) => (err ? fail(err) : ok()));
@@ -258,10 +260,10 @@ async function addFile(pack: tar.Pack, header: TarHeader, file: ArchiveFile, pro
   // If the source fails, the pack is destroyed and this entry rejects too; the source's error is the one to report.
   entryDone.catch(() => undefined);
   let seen = 0;
-  for await (const buf of file.open()) {
+  for await (const buf of coalesce(file.open(), READ_CHUNK)) {
     seen += buf.length;
     if (seen > file.size) break;
-    hash.update(buf);
+    hash?.update(buf);
     if (!entry.write(buf)) await once(entry, 'drain');
     progress(buf.length);
   }
@@ -270,7 +272,7 @@ async function addFile(pack: tar.Pack, header: TarHeader, file: ArchiveFile, pro
   }
   entry.end(undefined); // streamx types make the argument mandatory
   await entryDone;
-  return 'sha256:' + hash.digest('hex');
+  return hash === undefined ? (file.verifiedDigest as string) : 'sha256:' + hash.digest('hex');
 }
 
 /** Overwrites the placeholder manifest (right after its 512-byte header), fsyncs, returns the file size. */
@@ -303,6 +305,29 @@ async function staysInside(realRoot: string, abs: string, pointer: string): Prom
   if (!real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
     throw new ManifestError('INVALID_MANIFEST', `${pointer}: ${abs} is a link to ${real}, outside the project directory`);
   }
+}
+
+/**
+ * Gathers small chunks (a socket yields 16-64 KiB) into writes of about
+ * `size` bytes: one positional write per 64 KiB made a pull 4x slower.
+ */
+async function* coalesce(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  let parts: Uint8Array[] = [];
+  let held = 0;
+  for await (const chunk of source) {
+    if (held === 0 && chunk.length >= size) {
+      yield chunk;
+      continue;
+    }
+    parts.push(chunk);
+    held += chunk.length;
+    if (held >= size) {
+      yield Buffer.concat(parts, held);
+      parts = [];
+      held = 0;
+    }
+  }
+  if (held > 0) yield Buffer.concat(parts, held);
 }
 
 /** A buffer as a byte source. */

@@ -51,7 +51,8 @@ export async function pullBundle(ref: Reference, out: string, options: ClientOpt
       if (source.digest !== f.digest || source.size !== f.size) {
         throw new ManifestError('INVALID_BUNDLE', `${f.path} in the registry (${source.digest}) is not the ${f.digest} that wpack.json names`);
       }
-      return { path: f.path, size: f.size, label: `${ref.registry}/${ref.repository}@${f.digest}`, open: stream(source) };
+      // fetchBlob checks size and digest while streaming, so the writer need not hash again.
+      return { path: f.path, size: f.size, label: `${ref.registry}/${ref.repository}@${f.digest}`, open: stream(source), verifiedDigest: f.digest };
     });
     for (const s of signatures) files.push({ path: s.path, size: s.bytes.length, label: s.path, open: () => bytesOf(s.bytes) });
     await writeArchiveFile(out, Date.parse(locked.created) / 1000, manifestBytes, files, options.onProgress);
