@@ -2,11 +2,11 @@
 // wpack's throughput beside `openssl dgst -sha256` over the same file, read
 // from the same warm page cache in the same run, plus wpack's peak RSS.
 //   npm run bench:bundle            BENCH_SIZE_MIB=256 npm run bench:bundle
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Fixtures from '../test/fixtures/build.js';
-import { MiB, WPACK_BIN, best, row, timeCommand, timeNode, writeResource } from './measure.js';
+import { MiB, WPACK_BIN, best, row, timeCommand, timeNode, makeBenchProject } from './measure.js';
 
 const sizeMiB = Number(process.env.BENCH_SIZE_MIB ?? '1024');
 const runs = Number(process.env.BENCH_RUNS ?? '3');
@@ -18,15 +18,8 @@ const TARGET_RSS = 150 * MiB;
 const scratch = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'wpack-bench-bundle-'));
 try {
   const fixtures = await buildFixtures();
-  const project = join(scratch, 'project');
-  mkdirSync(join(project, 'data'), { recursive: true });
-  copyFileSync(fixtures['cli-command'], join(project, 'app.wasm'));
+  const project = makeBenchProject(join(scratch, 'project'), 'bench:bundle', fixtures['cli-command'], sizeMiB);
   const resource = join(project, 'data', 'blob.bin');
-  writeResource(resource, sizeMiB);
-  writeFileSync(
-    join(project, 'wpack.json'),
-    JSON.stringify({ name: 'bench:bundle', version: '1.0.0', component: 'app.wasm', capabilities: [], resources: [{ path: 'data/blob.bin' }] }),
-  );
   const bytes = statSync(resource).size + statSync(join(project, 'app.wasm')).size;
   readFileSync(join(project, 'app.wasm'));
   timeCommand('cat', [resource, join(project, 'app.wasm')]); // warm the page cache for both contenders

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,4 +61,17 @@ export function writeResource(path: string, mib: number): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * A bench project: a real component (copied from `component`) and, when
+ * `resourceMiB` > 0, one generated resource at data/blob.bin. Returns its directory.
+ */
+export function makeBenchProject(dir: string, name: string, component: string, resourceMiB: number): string {
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  copyFileSync(component, join(dir, 'app.wasm'));
+  const resources = resourceMiB > 0 ? [{ path: 'data/blob.bin' }] : [];
+  if (resourceMiB > 0) writeResource(join(dir, 'data', 'blob.bin'), resourceMiB);
+  writeFileSync(join(dir, 'wpack.json'), JSON.stringify({ name, version: '1.0.0', component: 'app.wasm', capabilities: [], resources }));
+  return dir;
 }

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type * as Fixtures from '../test/fixtures/build.js';
 import type * as Registry from '../test/helpers/registry.js';
-import { MiB, WPACK_BIN, row, timeCommand, timeNode, writeResource, type Timing } from './measure.js';
+import { MiB, WPACK_BIN, row, timeCommand, timeNode, type Timing, makeBenchProject } from './measure.js';
 
 // The fixture builder and the registry harness live in the test project; their compiled output sits at test/dist.
 const { buildFixtures } = (await import(new URL('../../test/dist/fixtures/build.js', import.meta.url).href)) as typeof Fixtures;
@@ -66,15 +66,8 @@ function settle(): void {
 const scratch = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'wpack-bench-registry-'));
 try {
   const fixtures = await buildFixtures();
-  const project = join(scratch, 'project');
-  mkdirSync(join(project, 'data'), { recursive: true });
-  copyFileSync(fixtures['cli-command'], join(project, 'app.wasm'));
+  const project = makeBenchProject(join(scratch, 'project'), 'bench:registry', fixtures['cli-command'], sizeMiB);
   const resource = join(project, 'data', 'blob.bin');
-  writeResource(resource, sizeMiB);
-  writeFileSync(
-    join(project, 'wpack.json'),
-    JSON.stringify({ name: 'bench:registry', version: '1.0.0', component: 'app.wasm', capabilities: [], resources: [{ path: 'data/blob.bin' }] }),
-  );
   const bundle = join(scratch, 'bench.wpack');
   timeCommand(process.execPath, [WPACK_BIN, 'bundle', project, '-o', bundle], { SOURCE_DATE_EPOCH: '0' });
   const bundleSize = statSync(bundle).size;

@@ -5,12 +5,12 @@
 //   - `wpack verify --key` of the 1 GiB bundle beside `openssl dgst -sha256`
 //     over the same file (target >= 0.7x openssl's throughput).
 //   npm run bench:sign          BENCH_SIZE_MIB=256 npm run bench:sign
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Fixtures from '../test/fixtures/build.js';
-import { MiB, WPACK_BIN, best, row, timeCommand, timeNode, writeResource } from './measure.js';
+import { MiB, WPACK_BIN, best, row, timeCommand, timeNode, makeBenchProject } from './measure.js';
 
 const { buildFixtures } = (await import(new URL('../../test/dist/fixtures/build.js', import.meta.url).href)) as typeof Fixtures;
 const sizeMiB = Number(process.env.BENCH_SIZE_MIB ?? '1024');
@@ -19,15 +19,7 @@ const runs = Number(process.env.BENCH_RUNS ?? '3');
 const scratch = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'wpack-bench-sign-'));
 try {
   const fixtures = await buildFixtures();
-  const project = (name: string, resourceMiB: number): string => {
-    const dir = join(scratch, name);
-    mkdirSync(join(dir, 'data'), { recursive: true });
-    copyFileSync(fixtures['cli-command'], join(dir, 'app.wasm'));
-    const resources = resourceMiB > 0 ? [{ path: 'data/blob.bin' }] : [];
-    if (resourceMiB > 0) writeResource(join(dir, 'data', 'blob.bin'), resourceMiB);
-    writeFileSync(join(dir, 'wpack.json'), JSON.stringify({ name: 'bench:sign', version: '1.0.0', component: 'app.wasm', resources }));
-    return dir;
-  };
+  const project = (name: string, resourceMiB: number): string => makeBenchProject(join(scratch, name), 'bench:sign', fixtures['cli-command'], resourceMiB);
   const small = join(scratch, 'small.wpack');
   const big = join(scratch, 'big.wpack');
   timeCommand(process.execPath, [WPACK_BIN, 'bundle', project('small', 0), '-o', small]);

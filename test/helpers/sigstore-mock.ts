@@ -15,6 +15,7 @@ import { fulcioHandler, initializeCA, initializeCTLog } from '@sigstore/mock/dis
 import { initializeTLog, rekorHandler } from '@sigstore/mock/dist/rekor/index.js';
 import { initializeTSA, tsaHandler } from '@sigstore/mock/dist/timestamp/index.js';
 import type { Handler } from '@sigstore/mock/dist/shared.types.js';
+import { stopServer } from './servers.js';
 
 export interface SigstoreMock {
   /** Fulcio: `POST /api/v2/signingCert`. Pass as `fulcioBaseURL` to FulcioSigner. */
@@ -270,17 +271,6 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return tooLarge ? undefined : Buffer.concat(chunks).toString('utf8');
 }
 
-function stopServer(server: Server): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    server.close((err) => {
-      if (err) reject(err);
-      else resolve();
-    });
-    // Clients keep connections alive; close() alone would wait for them.
-    server.closeAllConnections();
-  });
-}
 
 function mintToken(claims: { iss: string; sub: string; email?: string }, key: KeyObject): string {
   const now = Math.floor(Date.now() / 1000);

@@ -9,8 +9,9 @@
 // from x5c (checked against the root bundle) or from a `kid` in its own libtrust
 // key-ID format; x5c is the simple, known-good way.
 import { randomUUID, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { stopServer } from './servers.js';
 
 export interface TokenUser {
   username: string;
@@ -182,14 +183,3 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(data);
 }
 
-function stopServer(server: Server): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    server.close((err) => {
-      if (err) reject(err);
-      else resolve();
-    });
-    // Clients keep connections alive; close() alone would wait for them.
-    server.closeAllConnections();
-  });
-}
