@@ -222,4 +222,23 @@ void describe('registry client: delete and redirects', () => {
       await new Promise<void>((resolve) => storage.close(() => resolve()));
     }
   });
+
+  void test('a registry that redirects forever is refused after 10 redirects', async () => {
+    const { createServer } = await import('node:http');
+    const { RegistryHttp, RegistryError } = await import('@wpack/registry-client');
+    let hits = 0;
+    const loop = createServer((req, res) => {
+      hits++;
+      res.writeHead(307, { location: req.url ?? '/' }).end();
+    });
+    await new Promise<void>((resolve) => loop.listen(0, '127.0.0.1', resolve));
+    const http = new RegistryHttp(`127.0.0.1:${String((loop.address() as { port: number }).port)}`);
+    try {
+      await assert.rejects(http.request('GET', '/v2/a/blobs/sha256:' + 'b'.repeat(64), { scopes: [] }), (e: unknown) => e instanceof RegistryError && e.code === 'PROTOCOL' && /redirects/.test(e.message));
+      assert.equal(hits, 11);
+    } finally {
+      await http.close();
+      await new Promise<void>((resolve) => loop.close(() => resolve()));
+    }
+  });
 });

@@ -19,6 +19,9 @@ export interface ClientOptions {
   userAgent?: string;
 }
 
+/** Redirects followed per request, like curl's and browsers' limits. */
+const MAX_REDIRECTS = 10;
+
 export type Body = Buffer | (() => AsyncIterable<Uint8Array>);
 
 export interface RequestOptions {
@@ -69,6 +72,7 @@ export class RegistryHttp {
     let url = new URL(pathOrURL, this.baseURL);
     const replayable = opts.body === undefined || Buffer.isBuffer(opts.body);
     let authRetried = false;
+    let redirects = 0;
     for (let attempt = 1; ; attempt++) {
       let res: Response;
       try {
@@ -96,7 +100,9 @@ export class RegistryHttp {
       }
       if (res.status >= 300 && res.status < 400 && res.headers.get('location') !== null && method !== 'POST' && method !== 'PUT' && method !== 'PATCH') {
         await drain(res);
+        if (++redirects > MAX_REDIRECTS) throw new RegistryError('PROTOCOL', `${method} ${url.href}: more than ${String(MAX_REDIRECTS)} redirects`);
         url = new URL(res.headers.get('location') ?? '', url);
+        attempt--;
         continue;
       }
       return res;
