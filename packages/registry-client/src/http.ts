@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Readable } from 'node:stream';
-import { Agent, fetch, request, Response, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { dockerCredentials, type Credentials } from './auth/docker-config.js';
 import { RegistryError } from './errors.js';
 import { jsonBody } from './verify-stream.js';
@@ -21,6 +21,23 @@ export interface ClientOptions {
 
 /** Redirects followed per request, like curl's and browsers' limits. */
 const MAX_REDIRECTS = 10;
+
+/**
+ * What a registry request returns: status, headers, and the body as a byte
+ * stream. Backed by undici's request API, whose Node stream is faster than
+ * fetch's web stream (256 MiB blob: 0.45 s vs 0.7-1.0 s) and which streams
+ * request bodies with backpressure (fetch held them in memory).
+ */
+export interface HttpResponse {
+  status: number;
+  ok: boolean;
+  headers: Headers;
+  body: AsyncIterable<Uint8Array>;
+  json(): Promise<unknown>;
+  text(): Promise<string>;
+  /** Throws the body away, freeing the connection. */
+  discard(): Promise<void>;
+}
 
 export type Body = Buffer | (() => AsyncIterable<Uint8Array>);
 
@@ -68,13 +85,13 @@ export class RegistryHttp {
   }
 
   /** Sends a request (path relative to the registry, or an absolute URL from a Location header). */
-  async request(method: string, pathOrURL: string, opts: RequestOptions): Promise<Response> {
+  async request(method: string, pathOrURL: string, opts: RequestOptions): Promise<HttpResponse> {
     let url = new URL(pathOrURL, this.baseURL);
     const replayable = opts.body === undefined || Buffer.isBuffer(opts.body);
     let authRetried = false;
     let redirects = 0;
     for (let attempt = 1; ; attempt++) {
-      let res: Response;
+      let res: HttpResponse;
       try {
         res = await this.send(method, url, opts);
       } catch (err) {
@@ -109,34 +126,16 @@ export class RegistryHttp {
     }
   }
 
-  private async send(method: string, url: URL, opts: RequestOptions): Promise<Response> {
+  private async send(method: string, url: URL, opts: RequestOptions): Promise<HttpResponse> {
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'wpack-registry-client', ...opts.headers };
     // Authorization only ever goes to the registry's own origin (never to a redirect target such as blob storage).
     if (url.origin === new URL(this.baseURL).origin) {
       const auth = await this.authorization(opts.scopes);
       if (auth !== undefined) headers.authorization = auth;
     }
-    if (opts.body !== undefined && !Buffer.isBuffer(opts.body)) return this.sendStream(method, url, headers, opts.body());
-    const init: Parameters<typeof fetch>[1] & object = { method, headers, redirect: 'manual', dispatcher: this.dispatcher };
-    if (opts.body !== undefined) init.body = opts.body;
-    return fetch(url, init);
-  }
-
-  /**
-   * A streamed upload goes through undici's request API: its fetch held the
-   * whole request body in memory (measured: 335 MiB peak for a 256 MiB blob,
-   * 120 MiB with request). The small response is wrapped as a Response.
-   */
-  private async sendStream(method: string, url: URL, headers: Record<string, string>, body: AsyncIterable<Uint8Array>): Promise<Response> {
-    const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: Readable.from(body, { objectMode: false }), dispatcher: this.dispatcher });
-    const text = await res.body.text();
-    const h = new Headers();
-    for (const [k, v] of Object.entries(res.headers)) {
-      if (v === undefined) continue;
-      for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
-    }
-    const empty = res.statusCode === 204 || res.statusCode === 205 || res.statusCode === 304;
-    return new Response(empty ? null : text, { status: res.statusCode, headers: h });
+    const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Readable.from(opts.body(), { objectMode: false });
+    const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: body ?? null, dispatcher: this.dispatcher });
+    return adapt(res);
   }
 
   private async authorization(scopes: string[]): Promise<string | undefined> {
@@ -174,9 +173,9 @@ export class RegistryHttp {
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'wpack-registry-client' };
     const c = await this.creds();
     if (c?.username !== undefined) headers.authorization = `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}`;
-    let res: Response;
+    let res: HttpResponse;
     try {
-      res = await fetch(url, { headers, dispatcher: this.dispatcher });
+      res = adapt(await request(url, { headers, dispatcher: this.dispatcher }));
     } catch (err) {
       throw new RegistryError('NETWORK', `token request to ${url.origin} failed: ${describeNetworkError(err)}`, { cause: err });
     }
@@ -225,12 +224,29 @@ function wrongCredentials(registry: string): RegistryError {
   return new RegistryError('UNAUTHORIZED', `${registry} rejected the credentials (401): check the user name and password`, { status: 401 });
 }
 
-export async function drain(res: Response): Promise<void> {
+export async function drain(res: HttpResponse): Promise<void> {
   try {
-    await res.body?.cancel();
+    await res.discard();
   } catch {
     // already consumed or errored
   }
+}
+
+function adapt(res: Dispatcher.ResponseData): HttpResponse {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(res.headers)) {
+    if (v === undefined) continue;
+    for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
+  }
+  return {
+    status: res.statusCode,
+    ok: res.statusCode >= 200 && res.statusCode < 300,
+    headers,
+    body: res.body,
+    json: () => res.body.json(),
+    text: () => res.body.text(),
+    discard: () => res.body.dump(),
+  };
 }
 
 function readCa(path: string): string {

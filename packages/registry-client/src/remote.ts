@@ -1,9 +1,8 @@
 import { RegistryError } from './errors.js';
-import { drain, RegistryHttp, type Body, type ClientOptions } from './http.js';
+import { drain, RegistryHttp, type Body, type ClientOptions, type HttpResponse } from './http.js';
 import { describe, digestOf, MANIFEST_MEDIA_TYPES, OCI_INDEX, type Descriptor, type ImageIndex } from './descriptor.js';
 import type { Reference } from './reference.js';
 import { brokenBody, collect, jsonBody, verifying } from './verify-stream.js';
-import type { Response } from 'undici';
 import { isManifest, referrerDescriptor, subjectOf, type Target } from './target.js';
 
 /** Largest manifest read into memory (distribution-spec suggests registries accept at least 4 MiB). */
@@ -131,7 +130,7 @@ export class RemoteRepository implements Target {
   /** Streams a blob, verified against the descriptor; the digest error surfaces at the end. */
   async *fetchBlob(desc: Descriptor): AsyncGenerator<Uint8Array> {
     const res = await this.http.request('GET', this.path('blobs', desc.digest), { scopes: this.pull });
-    if (!res.ok || res.body === null) {
+    if (!res.ok) {
       await drain(res);
       throw statusError(res, `blob ${desc.digest}`);
     }
@@ -233,7 +232,7 @@ export class RemoteRepository implements Target {
     const out: string[] = [];
     let next: string | undefined = `${this.path('tags', 'list')}?n=1000`;
     for (let page = 0; next !== undefined && page < 10_000; page++) {
-      const res: Response = await this.http.request('GET', next, { scopes: this.pull });
+      const res: HttpResponse = await this.http.request('GET', next, { scopes: this.pull });
       if (res.status === 404) {
         await drain(res);
         return out;
@@ -314,18 +313,18 @@ function withDigest(location: string, digest: string): string {
   return `${location}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
 }
 
-function requireLocation(res: Response): string {
+function requireLocation(res: HttpResponse): string {
   const loc = res.headers.get('location');
   if (loc === null) throw new RegistryError('PROTOCOL', `the registry answered ${String(res.status)} without a Location header`);
   return loc;
 }
 
-async function readCapped(res: Response, max: number, what: string): Promise<Buffer> {
+async function readCapped(res: HttpResponse, max: number, what: string): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (res.body !== null) {
     try {
-      for await (const c of res.body as AsyncIterable<Uint8Array>) {
+      for await (const c of res.body) {
         size += c.length;
         if (size > max) throw new RegistryError('PROTOCOL', `${what} is over ${String(max)} bytes`);
         chunks.push(c);
@@ -347,7 +346,7 @@ function mediaTypeOf(bytes: Buffer): string {
 }
 
 /** One line per failure: what, the status, and the registry's own error code when it sent one. */
-export function statusError(res: Response, what: string): RegistryError {
+export function statusError(res: HttpResponse, what: string): RegistryError {
   // A 401 whose challenge says insufficient_scope is a permission problem, not a login one (RFC 6750 §3.1).
   const scope = res.status === 401 && /error="?insufficient_scope/.test(res.headers.get('www-authenticate') ?? '');
   const code = res.status === 404 ? 'NOT_FOUND' : res.status === 403 || scope ? 'DENIED' : res.status === 401 ? 'UNAUTHORIZED' : 'PROTOCOL';

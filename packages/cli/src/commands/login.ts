@@ -23,7 +23,7 @@ export default class Login extends WpackCommand {
     const http = new RegistryHttp(args.registry, { ...clientOptions(flags), credentials: { username: flags.username, password } });
     try {
       const res = await http.request('GET', '/v2/', { scopes: [] });
-      await res.body?.cancel();
+      await res.discard();
       if (res.status !== 200) throw new RegistryError('UNAUTHORIZED', `${args.registry} refused the login (${String(res.status)})`, { status: res.status });
     } finally {
       await http.close();
