@@ -15,13 +15,17 @@ let work: { dir: string; cleanup: () => Promise<void> };
 let bundle: string;
 let a: TestRegistry;
 let b: TestRegistry;
+let pubFile: string;
 
 before(async () => {
   work = await tempDir();
   await makeProject(join(work.dir, 'p'), { resources: { 'r/one.bin': Buffer.alloc(50_000, 1) } });
   bundle = join(work.dir, 'app.wpack');
   await createBundle(join(work.dir, 'p'), bundle);
-  await signBundle(bundle, { kind: 'key', privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey });
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  await signBundle(bundle, { kind: 'key', privateKey: pair.privateKey });
+  pubFile = join(work.dir, 'release.pub');
+  await writeFile(pubFile, String(pair.publicKey.export({ type: 'spki', format: 'pem' })));
   [a, b] = await Promise.all([startRegistry('plain'), startRegistry('plain')]);
   const push = await runWpack(['push', bundle, `${a.host}/acme/app:1.0.0`]);
   assert.equal(push.code, 0, push.stderr);
@@ -83,6 +87,22 @@ void describe('copy and inspect by reference', () => {
     const missing = await runWpack(['inspect', `${a.host}/acme/nothing:1.0.0`]);
     assert.equal(missing.code, 3, missing.stderr);
     assert.equal(missing.stderr.trim().split('\n').length, 1);
+  });
+
+  void test('wpack verify <ref> verifies what the registry holds and prints the digest it verified', async () => {
+    const ok = await runWpack(['verify', `${a.host}/acme/app:1.0.0`, '--key', pubFile, '--json']);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    const result = JSON.parse(ok.stdout) as { verified: boolean; ociDigest: string; digest: string };
+    assert.equal(result.verified, true);
+    assert.match(result.ociDigest, /^sha256:[0-9a-f]{64}$/);
+    const human = await runWpack(['verify', `${a.host}/acme/app:1.0.0`, '--key', pubFile]);
+    assert.match(human.stdout, new RegExp(`^VERIFIED .*@${result.ociDigest}`, 'm'));
+    const stranger = join(work.dir, 'stranger.pub');
+    await writeFile(stranger, String(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' })));
+    const denied = await runWpack(['verify', `${a.host}/acme/app:1.0.0`, '--key', stranger]);
+    assert.equal(denied.code, 1, denied.stdout);
+    const missing = await runWpack(['verify', `${a.host}/acme/absent:1.0.0`, '--key', pubFile]);
+    assert.equal(missing.code, 3, missing.stderr);
   });
 
   void test('tags are listed; a chunked upload and a cross-repository mount store the same blob', async () => {

@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
-import { ManifestError, readBundle, readBundleHead } from '@wpack/manifest';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManifestError, pullBundle, readBundle, readBundleHead } from '@wpack/manifest';
+import { parseReference } from '@wpack/registry-client';
 import {
   describeSigner,
   keyHint,
@@ -15,6 +19,8 @@ import {
   type TrustedKey,
 } from '@wpack/verifier';
 import { WpackCommand } from '../base-command.js';
+import { clientOptions, registryFlags } from '../registry-flags.js';
+import type { Interfaces } from '@oclif/core';
 import { EXIT } from '../exit-codes.js';
 
 export interface Finding {
@@ -27,9 +33,13 @@ export interface Finding {
 export interface VerifyResult {
   verified: boolean;
   digest: string;
+  /** For a registry reference: the component manifest digest that was verified. */
+  ociDigest?: string;
   signers: string[];
   findings: Finding[];
 }
+
+type VerifyFlags = Interfaces.InferredFlags<typeof Verify.flags>;
 
 /** Integrity failures that mean "these are not the signed bytes": a verdict (exit 1), not bad input. */
 const TAMPERING = new Set(['DIGEST_MISMATCH', 'SIZE_MISMATCH']);
@@ -45,8 +55,9 @@ export default class Verify extends WpackCommand {
     '<%= config.bin %> verify app.wpack --key release.pub',
     '<%= config.bin %> verify app.wpack --certificate-identity https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n    --certificate-oidc-issuer https://token.actions.githubusercontent.com',
   ];
-  static override args = { bundle: Args.file({ description: 'the .wpack file', required: true }) };
+  static override args = { bundle: Args.string({ description: 'a .wpack file, or a registry reference', required: true }) };
   static override flags = {
+    ...registryFlags,
     key: Flags.file({ description: 'trusted public key (PEM); repeatable', multiple: true }),
     'certificate-identity': Flags.string({ description: 'trusted keyless identity, compared exactly', exclusive: ['certificate-identity-regexp'] }),
     'certificate-identity-regexp': Flags.string({ description: 'trusted keyless identity as a regular expression, anchored at both ends' }),
@@ -57,6 +68,22 @@ export default class Verify extends WpackCommand {
 
   async run(): Promise<VerifyResult> {
     const { args, flags } = await this.parse(Verify);
+    // A path that exists is a file; anything else is a registry reference, pulled (every digest checked) to a temp file.
+    if (await stat(args.bundle).then(() => true, () => false)) return this.verifyFile(args.bundle, args.bundle, flags);
+    const scratch = await mkdtemp(join(tmpdir(), 'wpack-verify-'));
+    try {
+      const file = join(scratch, 'pulled.wpack');
+      const pulled = await pullBundle(parseReference(args.bundle), file, clientOptions(flags));
+      const result = await this.verifyFile(file, `${args.bundle}@${pulled.digest}`, flags);
+      // The digest that was verified: deploy by it, not by the tag.
+      return { ...result, ociDigest: pulled.digest };
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  private async verifyFile(file: string, label: string, flags: VerifyFlags): Promise<VerifyResult> {
+    const args = { bundle: file };
     const identity = flags['certificate-identity'] ?? flags['certificate-identity-regexp'];
     if ((identity === undefined) !== (flags['certificate-oidc-issuer'] === undefined)) {
       throw new VerifierError('VERIFICATION_FAILED', '--certificate-identity (or -regexp) and --certificate-oidc-issuer go together', { category: 'input' });
@@ -104,7 +131,7 @@ export default class Verify extends WpackCommand {
       });
     }
     const verified = report.verified && !findings.some((f) => f.step === 'integrity');
-    this.printReport(args.bundle, bundle.digest, verified, report.signers, findings);
+    this.printReport(label, bundle.digest, verified, report.signers, findings);
     if (!verified) process.exitCode = EXIT.denied;
     return { verified, digest: bundle.digest, signers: report.signers, findings };
   }
