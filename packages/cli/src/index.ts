@@ -2,7 +2,7 @@
 // and for embedding commands in-process.
 export { WpackCommand } from './base-command.js';
 export { EXIT, exitCodeFor } from './exit-codes.js';
-export { default as Init, inferCapabilities } from './commands/init.js';
+export { default as Init } from './commands/init.js';
 export { default as Bundle } from './commands/bundle.js';
 export { default as Inspect } from './commands/inspect.js';
 export { default as Extract } from './commands/extract.js';

@@ -7,7 +7,7 @@ import {
   ManifestError,
   canonicalJson,
   readComponentInterface,
-  requirementFor,
+  suggestCapabilities,
   validateSourceManifest,
   type ComponentInterface,
   type SourceManifest,
@@ -47,7 +47,7 @@ export default class Init extends WpackCommand {
       throw new ManifestError('FILE_NOT_FOUND', `cannot read ${args.component}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     });
     const iface = readComponentInterface(bytes);
-    const { capabilities, notes } = inferCapabilities(iface);
+    const { capabilities, notes } = suggestCapabilities(iface);
 
     const manifest: SourceManifest = {
       $schema: MANIFEST_SCHEMA_URI,
@@ -75,23 +75,6 @@ export default class Init extends WpackCommand {
     }
     return { path: out, manifest, notes };
   }
-}
-
-/** One capability per requirement, in the order the imports appear; notes say what to narrow. */
-export function inferCapabilities(iface: ComponentInterface): { capabilities: string[]; notes: string[] } {
-  const capabilities: string[] = [];
-  const notes: string[] = [];
-  const externs = [
-    ...iface.imports.map((e) => ({ ...e, direction: 'import' as const })),
-    ...iface.exports.map((e) => ({ ...e, direction: 'export' as const })),
-  ];
-  for (const e of externs) {
-    const req = requirementFor(e.name, e.direction);
-    if (req?.suggested === undefined || capabilities.includes(req.suggested)) continue;
-    capabilities.push(req.suggested);
-    if (req.narrow !== undefined) notes.push(`${req.suggested} (for ${req.interface}): ${req.narrow}`);
-  }
-  return { capabilities, notes };
 }
 
 /** The standard world a component evidently targets, from its characteristic export. */

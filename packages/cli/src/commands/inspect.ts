@@ -1,11 +1,8 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Args } from '@oclif/core';
-import { pullBundle, readBundle, type BundleContents, type LockedFile, type LockedManifest } from '@wpack/manifest';
-import { parseReference } from '@wpack/registry-client';
+import { readBundle, type BundleContents, type LockedFile, type LockedManifest } from '@wpack/manifest';
 import { describeSignature, publicGoodTrustedRoot, verifySignatures, type SignatureDescription } from '@wpack/verifier';
 import { WpackCommand } from '../base-command.js';
+import { withLocalBundle } from '../bundle-source.js';
 import { formatBytes } from '../format.js';
 import { byteProgress } from '../progress.js';
 import { clientOptions, registryFlags } from '../registry-flags.js';
@@ -49,22 +46,11 @@ export default class Inspect extends WpackCommand {
 
   async run(): Promise<InspectResult> {
     const { args, flags } = await this.parse(Inspect);
-    // A path that exists is a file; anything else is read as a registry reference and pulled to a temp file.
-    const isFile = await stat(args.bundle).then(() => true, () => false);
-    let ociDigest: string | undefined;
-    let file = args.bundle;
-    const scratch = isFile ? undefined : await mkdtemp(join(tmpdir(), 'wpack-inspect-'));
-    try {
-      if (scratch !== undefined) {
-        file = join(scratch, 'pulled.wpack');
-        ociDigest = (await pullBundle(parseReference(args.bundle), file, clientOptions(flags))).digest;
-      }
+    return withLocalBundle(args.bundle, clientOptions(flags), async (file, ociDigest) => {
       const progress = byteProgress('checking');
       const contents = await readBundle(file, { onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
-      return await this.report(contents, ociDigest);
-    } finally {
-      if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
-    }
+      return this.report(contents, ociDigest);
+    });
   }
 
   private async report(contents: BundleContents, ociDigest: string | undefined): Promise<InspectResult> {

@@ -1,10 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ManifestError, pullBundle, readBundle, readBundleHead } from '@wpack/manifest';
-import { parseReference } from '@wpack/registry-client';
+import { ManifestError, readBundle, readBundleHead } from '@wpack/manifest';
 import {
   describeSigner,
   keyHint,
@@ -19,6 +15,7 @@ import {
   type TrustedKey,
 } from '@wpack/verifier';
 import { WpackCommand } from '../base-command.js';
+import { withLocalBundle } from '../bundle-source.js';
 import { clientOptions, registryFlags } from '../registry-flags.js';
 import type { Interfaces } from '@oclif/core';
 import { EXIT } from '../exit-codes.js';
@@ -68,22 +65,15 @@ export default class Verify extends WpackCommand {
 
   async run(): Promise<VerifyResult> {
     const { args, flags } = await this.parse(Verify);
-    // A path that exists is a file; anything else is a registry reference, pulled (every digest checked) to a temp file.
-    if (await stat(args.bundle).then(() => true, () => false)) return this.verifyFile(args.bundle, args.bundle, flags);
-    const scratch = await mkdtemp(join(tmpdir(), 'wpack-verify-'));
-    try {
-      const file = join(scratch, 'pulled.wpack');
-      const pulled = await pullBundle(parseReference(args.bundle), file, clientOptions(flags));
-      const result = await this.verifyFile(file, `${args.bundle}@${pulled.digest}`, flags);
+    return withLocalBundle(args.bundle, clientOptions(flags), async (file, ociDigest) => {
+      if (ociDigest === undefined) return this.verifyFile(file, file, flags);
+      const result = await this.verifyFile(file, `${args.bundle}@${ociDigest}`, flags);
       // The digest that was verified: deploy by it, not by the tag.
-      return { ...result, ociDigest: pulled.digest };
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
+      return { ...result, ociDigest };
+    });
   }
 
   private async verifyFile(file: string, label: string, flags: VerifyFlags): Promise<VerifyResult> {
-    const args = { bundle: file };
     const identity = flags['certificate-identity'] ?? flags['certificate-identity-regexp'];
     if ((identity === undefined) !== (flags['certificate-oidc-issuer'] === undefined)) {
       throw new VerifierError('VERIFICATION_FAILED', '--certificate-identity (or -regexp) and --certificate-oidc-issuer go together', { category: 'input' });
@@ -114,11 +104,11 @@ export default class Verify extends WpackCommand {
     const findings: Finding[] = [];
     let bundle: { digest: string; signatures: { path: string; bytes: Buffer }[] };
     try {
-      bundle = await readBundle(args.bundle);
+      bundle = await readBundle(file);
     } catch (err) {
       if (!(err instanceof ManifestError) || !TAMPERING.has(err.code)) throw err;
       findings.push({ code: err.code, severity: 'error', step: 'integrity', message: err.message });
-      bundle = await readBundleHead(args.bundle);
+      bundle = await readBundleHead(file);
     }
     await warm;
     const report = await verifySignatures(bundle, bundle.signatures, policy);

@@ -33,3 +33,4 @@ export type {
 export { grants, overlaps } from './match.js';
 export { WASI_CAPABILITY_TABLE, describeCapability, requirementFor } from './wasi-table.js';
 export type { CapabilityRequirement, WasiTableRow } from './wasi-table.js';
+export { suggestCapabilities } from './suggest.js';

@@ -2,7 +2,7 @@ import { RemoteRepository, collect, type ClientOptions, type Descriptor, type Im
 import { bytesOf, writeArchiveFile, type ArchiveFile } from '../bundle/write.js';
 import { isSignatureEntry } from '../bundle/entry-names.js';
 import { DEFAULT_LIMITS } from '../bundle/limits.js';
-import { requirementFor } from '../capabilities/index.js';
+import { suggestCapabilities } from '../capabilities/index.js';
 import { readComponentInterface } from '../component/index.js';
 import { ManifestError } from '../errors.js';
 import { canonicalJson } from '../manifest/canonical-json.js';
@@ -135,11 +135,7 @@ async function inferManifest(repo: RemoteRepository, m: ImageManifest, layer: De
   } catch {
     // A null or odd config is allowed (DESIGN §5): keep the epoch.
   }
-  const capabilities = new Set<string>();
-  for (const e of [...iface.imports.map((x) => ({ ...x, d: 'import' as const })), ...iface.exports.map((x) => ({ ...x, d: 'export' as const }))]) {
-    const s = requirementFor(e.name, e.d)?.suggested;
-    if (s !== undefined) capabilities.add(s);
-  }
+  const { capabilities } = suggestCapabilities(iface);
   const last = ref.repository.split('/').pop() ?? 'component';
   const name = `oci:${last.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').replace(/^(\d)/, 'c$1') || 'component'}`;
   const version = ref.tag !== undefined && /^\d+\.\d+\.\d+$/.test(ref.tag) ? ref.tag : '0.0.0';
