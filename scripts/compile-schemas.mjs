@@ -1,6 +1,6 @@
-// Compiles schemas/manifest.schema.json into standalone ajv validators
-// (packages/manifest/dist/src/manifest/schema-validators.js), so the CLI
-// validates manifests without compiling the schema at every start.
+// Compiles schemas/manifest.schema.json and schemas/policy.schema.json into
+// standalone ajv validators (…/dist/src/*/schema-validators.js), so the CLI
+// validates manifests and policies without compiling the schema at every start.
 // The schema stays the single source: this runs at every build.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -31,3 +31,14 @@ const header = [
 await writeFile(`${out}.tmp`, `${header}\n${code}`);
 await rename(`${out}.tmp`, out);
 console.log('compiled schemas/manifest.schema.json into packages/manifest/dist/src/manifest/schema-validators.js');
+
+// The host policy, the same way, into the verifier package.
+// strictRequired off: the signer's oneOf names properties declared beside it, which ajv's strict mode flags.
+const policyAjv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, code: { source: true, esm: true, formats } });
+addFormats(policyAjv);
+policyAjv.addSchema(JSON.parse(await readFile(new URL('../schemas/policy.schema.json', import.meta.url), 'utf8')));
+const policyOut = fileURLToPath(new URL('../packages/verifier/dist/src/policy/schema-validators.js', import.meta.url));
+const policyCode = standaloneCode(policyAjv, { validatePolicy: 'https://wpack.dev/schemas/policy-v1.json' });
+await writeFile(`${policyOut}.tmp`, `${header.replace('manifest.schema.json', 'policy.schema.json')}\n${policyCode}`);
+await rename(`${policyOut}.tmp`, policyOut);
+console.log('compiled schemas/policy.schema.json into packages/verifier/dist/src/policy/schema-validators.js');

@@ -1,5 +1,6 @@
 import { Command } from '@oclif/core';
-import { ManifestValidationError } from '@wpack/manifest';
+import { ManifestValidationError, type ValidationProblem } from '@wpack/manifest';
+import { PolicyValidationError } from '@wpack/verifier';
 import { EXIT, errorCodeFor, exitCodeFor } from './exit-codes.js';
 
 /**
@@ -14,17 +15,23 @@ export abstract class WpackCommand extends Command {
     // `this.exit(n)` throws an ExitError carrying no message worth printing.
     if (err.oclif?.exit !== undefined && err.message.startsWith('EEXIT')) return Promise.reject(err);
     const code = exitCodeFor(err);
-    const lines = err instanceof ManifestValidationError ? err.problems.map((p) => `${p.path || '/'}: ${p.message}`) : [oneLine(err)];
+    const problems = validationProblems(err);
+    const lines = problems !== undefined ? problems.map((p) => `${p.path || '/'}: ${p.message}`) : [oneLine(err)];
     if (this.jsonEnabled()) {
       this.logJson({ error: { code: errorCodeFor(err), message: lines.join('\n'), exitCode: code } });
     } else {
       const prefix = code === EXIT.internal ? 'wpack: internal error: ' : 'wpack: ';
-      if (err instanceof ManifestValidationError) this.logToStderr(`wpack: ${err.message.split('\n')[0] ?? ''}`);
-      for (const line of lines) this.logToStderr(err instanceof ManifestValidationError ? `  ${line}` : prefix + line);
+      if (problems !== undefined) this.logToStderr(`wpack: ${err.message.split('\n')[0] ?? ''}`);
+      for (const line of lines) this.logToStderr(problems !== undefined ? `  ${line}` : prefix + line);
     }
     process.exitCode = code;
     return Promise.resolve(undefined);
   }
+}
+
+/** A document that failed validation (a manifest or a policy) lists one problem per line. */
+function validationProblems(err: Error): readonly ValidationProblem[] | undefined {
+  return err instanceof ManifestValidationError || err instanceof PolicyValidationError ? err.problems : undefined;
 }
 
 function oneLine(err: Error): string {

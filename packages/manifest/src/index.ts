@@ -8,7 +8,8 @@ export type { ComponentExtern, ComponentInterface, ExternKind } from './componen
 export { canonicalJson } from './manifest/canonical-json.js';
 export { loadSourceManifest } from './manifest/load.js';
 export { parseJson, validateLockedManifest, validateSourceManifest } from './manifest/validate.js';
-export { MANIFEST_SCHEMA_URL } from './manifest/schema.js';
+export { MANIFEST_SCHEMA_URL, schemaProblems, valueAt } from './manifest/schema.js';
+export type { SchemaValidator } from './manifest/schema.js';
 export {
   COMPONENT_FILE,
   DEFAULT_RESOURCE_MEDIA_TYPE,

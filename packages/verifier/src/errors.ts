@@ -7,6 +7,8 @@ export type VerifierErrorCode =
   | 'NO_IDENTITY_TOKEN'
   | 'SIGNING_FAILED'
   | 'TRUSTED_ROOT_INVALID'
-  | 'VERIFICATION_FAILED';
+  | 'VERIFICATION_FAILED'
+  | 'POLICY_INVALID'
+  | 'POLICY_NOT_FOUND';
 
 export class VerifierError extends WpackError<VerifierErrorCode> {}

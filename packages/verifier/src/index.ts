@@ -1,5 +1,5 @@
 // Public surface of @wpack/verifier: signing and signature verification
-// (DESIGN §4, §7 step 2).
+// (DESIGN §4), host policy and the pre-deploy gate (DESIGN §6, §7).
 export { VerifierError } from './errors.js';
 export type { VerifierErrorCode } from './errors.js';
 export { generateKeyPair, keyHint, loadPrivateKey, loadPublicKey } from './signatures/keys.js';
@@ -15,3 +15,20 @@ export type { IdentityMatcher } from './signatures/identity.js';
 export { EMPTY_TRUSTED_ROOT, loadTrustedRoot, publicGoodTrustedRoot } from './signatures/trusted-root.js';
 export { describeSignature } from './signatures/describe.js';
 export type { SignatureDescription } from './signatures/describe.js';
+export { loadPolicy, parsePolicyText } from './policy/load.js';
+export type { LoadedPolicy, PolicyCapability } from './policy/load.js';
+export { PolicyValidationError } from './policy/errors.js';
+export type { PolicyDocument, PolicyLimits, PolicySigner } from './policy/types.js';
+export { POLICY_SCHEMA_ID, validatePolicyDocument } from './policy/schema.js';
+export { runGate, runSignatureCheck } from './gate/gate.js';
+export type { GateOptions, GateReport } from './gate/gate.js';
+export { GATE_FINDING_CODES, GATE_STEPS } from './gate/findings.js';
+export type { GateFinding, GateFindingCode, GateStep, Severity } from './gate/findings.js';
+export { checkWorld, knownHostWorlds } from './world/check.js';
+export type { HostSpec, HostWorld } from './world/check.js';
+export { relateVersions, splitVersion, versionTrack } from './world/versions.js';
+export type { VersionRelation } from './world/versions.js';
+export { loadHostProfiles } from './world/host-profiles.js';
+export type { HostProfile, HostProfileData } from './world/host-profiles.js';
+export { jcoWasiDir, nestWitPackage, WASI_PACKAGE_DIRS, WASI_WIT_VERSION, wasiPackages, witPackageName } from './world/wit-source.js';
+export { checkCapabilities } from './capabilities/check.js';

@@ -1,136 +1,116 @@
 import { readFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
-import { ManifestError, readBundle, readBundleHead } from '@wpack/manifest';
+import { parseReference } from '@wpack/registry-client';
 import {
-  describeSigner,
   keyHint,
+  loadPolicy,
   loadPublicKey,
   loadTrustedRoot,
   publicGoodTrustedRoot,
-  verifySignatures,
+  runGate,
+  runSignatureCheck,
   VerifierError,
-  warmUpVerifier,
+  type GateReport,
   type IdentityMatcher,
   type SignaturePolicy,
   type TrustedKey,
 } from '@wpack/verifier';
+import type { Interfaces } from '@oclif/core';
 import { WpackCommand } from '../base-command.js';
 import { withLocalBundle } from '../bundle-source.js';
-import { clientOptions, registryFlags } from '../registry-flags.js';
-import type { Interfaces } from '@oclif/core';
 import { EXIT } from '../exit-codes.js';
+import { outputFlags, printReport, toResult, type VerifyResult } from '../gate-output.js';
+import { clientOptions, registryFlags } from '../registry-flags.js';
 
-export interface Finding {
-  code: string;
-  severity: 'error' | 'warning' | 'info';
-  step: 'integrity' | 'signatures';
-  message: string;
-}
-
-export interface VerifyResult {
-  verified: boolean;
-  digest: string;
-  /** For a registry reference: the component manifest digest that was verified. */
-  ociDigest?: string;
-  signers: string[];
-  findings: Finding[];
-}
+export type { VerifyResult } from '../gate-output.js';
 
 type VerifyFlags = Interfaces.InferredFlags<typeof Verify.flags>;
 
-/** Integrity failures that mean "these are not the signed bytes": a verdict (exit 1), not bad input. */
-const TAMPERING = new Set(['DIGEST_MISMATCH', 'SIZE_MISMATCH']);
+const QUICK_CHECK_FLAGS = ['key', 'certificate-identity', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'trusted-root'] as const;
 
 export default class Verify extends WpackCommand {
-  static override summary = 'Check that a bundle is intact and signed by a trusted key or identity.';
+  static override summary = 'The pre-deploy gate: check a bundle against a host policy, or its signatures against a key or identity.';
   static override description =
-    'The cosign-style quick check: every digest in the bundle (integrity), then every signature, offline. ' +
-    'Trust a key with --key, or a keyless identity with --certificate-identity (exact) or --certificate-identity-regexp ' +
-    '(anchored at both ends) plus --certificate-oidc-issuer; keyless signatures verify against --trusted-root, by default ' +
-    "the Sigstore public-good root that ships with wpack (never refreshed online). Exit 0 verified, 1 not verified, 2 bad input.";
+    'With --policy: integrity → signatures → world → capabilities → limits, every step run so the report is complete ' +
+    '(DESIGN §7). Exit 0 pass, 1 denied (0 in the policy\'s `mode: warn`), 2 bad input, 3 registry or network failure. ' +
+    'For a registry reference it verifies what the registry holds and prints the digest it verified: deploy by that digest.\n\n' +
+    'Without --policy, the cosign-style quick check (integrity and signatures): trust a key with --key, or a keyless identity ' +
+    'with --certificate-identity (exact) or --certificate-identity-regexp (anchored) plus --certificate-oidc-issuer; keyless ' +
+    'signatures verify against --trusted-root, by default the Sigstore public-good root that ships with wpack (never refreshed online).';
   static override examples = [
+    '<%= config.bin %> verify ghcr.io/acme/app:1.2.0 --policy host-policy.json',
+    '<%= config.bin %> verify app.wpack --policy host-policy.json --format sarif --output wpack.sarif',
     '<%= config.bin %> verify app.wpack --key release.pub',
     '<%= config.bin %> verify app.wpack --certificate-identity https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n    --certificate-oidc-issuer https://token.actions.githubusercontent.com',
   ];
   static override args = { bundle: Args.string({ description: 'a .wpack file, or a registry reference', required: true }) };
   static override flags = {
     ...registryFlags,
+    ...outputFlags,
+    policy: Flags.file({ description: 'host policy (policy.json): run the whole gate', exclusive: [...QUICK_CHECK_FLAGS] }),
     key: Flags.file({ description: 'trusted public key (PEM); repeatable', multiple: true }),
     'certificate-identity': Flags.string({ description: 'trusted keyless identity, compared exactly', exclusive: ['certificate-identity-regexp'] }),
     'certificate-identity-regexp': Flags.string({ description: 'trusted keyless identity as a regular expression, anchored at both ends' }),
     'certificate-oidc-issuer': Flags.string({ description: 'OIDC issuer of the trusted keyless identity (exact)' }),
     'trusted-root': Flags.file({ description: 'Sigstore trusted_root.json for keyless signatures' }),
-    minimum: Flags.integer({ description: 'distinct trusted signers required', default: 1, min: 1 }),
+    minimum: Flags.integer({ description: 'distinct trusted signers required (quick check)', default: 1, min: 1 }),
   };
 
   async run(): Promise<VerifyResult> {
     const { args, flags } = await this.parse(Verify);
+    // Everything about the input is checked before anything is pulled.
+    const policy = flags.policy !== undefined ? await loadPolicy(flags.policy) : undefined;
+    const signaturePolicy = policy === undefined ? await quickCheckPolicy(flags) : undefined;
     return withLocalBundle(args.bundle, clientOptions(flags), async (file, ociDigest) => {
-      if (ociDigest === undefined) return this.verifyFile(file, file, flags);
-      const result = await this.verifyFile(file, `${args.bundle}@${ociDigest}`, flags);
-      // The digest that was verified: deploy by it, not by the tag.
-      return { ...result, ociDigest };
+      const remote = ociDigest !== undefined ? parseReference(args.bundle) : undefined;
+      const report: GateReport =
+        policy !== undefined
+          ? await runGate(file, policy, remote !== undefined ? { repository: `${remote.registry}/${remote.repository}` } : {})
+          : await runSignatureCheck(file, signaturePolicy as SignaturePolicy);
+      const label = ociDigest !== undefined ? `${args.bundle}@${ociDigest}` : file;
+      const result = toResult(report, { ociDigest, reference: remote !== undefined ? args.bundle : undefined, policy: policy?.source });
+      await printReport(this.printer(), report, result, flags, { label, policyFile: flags.policy });
+      if (!report.verified && report.enforced) process.exitCode = EXIT.denied;
+      return result;
     });
   }
 
-  private async verifyFile(file: string, label: string, flags: VerifyFlags): Promise<VerifyResult> {
-    const identity = flags['certificate-identity'] ?? flags['certificate-identity-regexp'];
-    if ((identity === undefined) !== (flags['certificate-oidc-issuer'] === undefined)) {
-      throw new VerifierError('VERIFICATION_FAILED', '--certificate-identity (or -regexp) and --certificate-oidc-issuer go together', { category: 'input' });
-    }
-    if (identity === undefined && (flags.key ?? []).length === 0) {
-      throw new VerifierError('VERIFICATION_FAILED', 'say whom to trust: --key <key.pub>, or --certificate-identity with --certificate-oidc-issuer', { category: 'input' });
-    }
-    if (flags['certificate-identity-regexp'] !== undefined) {
-      try {
-        new RegExp(flags['certificate-identity-regexp'], 'u');
-      } catch (err) {
-        throw new VerifierError('VERIFICATION_FAILED', `--certificate-identity-regexp is not a valid regular expression: ${(err as Error).message}`, { category: 'input' });
-      }
-    }
-    const policy: SignaturePolicy = { keys: await loadKeys(flags.key ?? []), identities: [], minimum: flags.minimum };
-    if (identity !== undefined && flags['certificate-oidc-issuer'] !== undefined) {
-      const subject: IdentityMatcher =
-        flags['certificate-identity'] !== undefined ? { kind: 'exact', value: flags['certificate-identity'] } : { kind: 'regexp', source: identity };
-      policy.identities.push({ issuer: flags['certificate-oidc-issuer'], subject });
-      policy.trustedRoot = flags['trusted-root'] !== undefined ? await loadTrustedRoot(flags['trusted-root']) : await publicGoodTrustedRoot();
-    }
+  private printer() {
+    return {
+      log: (l: string) => this.log(l),
+      logToStderr: (l: string) => this.logToStderr(l),
+      jsonEnabled: () => this.jsonEnabled(),
+      version: this.config.version,
+    };
+  }
+}
 
-    // One view of the archive for everything: the digest and signatures that
-    // are checked come from the same validated read as the integrity check.
-    // Only when integrity already failed (a verdict) are the signatures read
-    // by header walk, to report on them too.
-    const warm = warmUpVerifier();
-    const findings: Finding[] = [];
-    let bundle: { digest: string; signatures: { path: string; bytes: Buffer }[] };
+
+async function quickCheckPolicy(flags: VerifyFlags): Promise<SignaturePolicy> {
+  const identity = flags['certificate-identity'] ?? flags['certificate-identity-regexp'];
+  if ((identity === undefined) !== (flags['certificate-oidc-issuer'] === undefined)) {
+    throw new VerifierError('VERIFICATION_FAILED', '--certificate-identity (or -regexp) and --certificate-oidc-issuer go together', { category: 'input' });
+  }
+  if (identity === undefined && (flags.key ?? []).length === 0) {
+    throw new VerifierError('VERIFICATION_FAILED', 'say what to trust: --policy <policy.json>, --key <key.pub>, or --certificate-identity with --certificate-oidc-issuer', {
+      category: 'input',
+    });
+  }
+  if (flags['certificate-identity-regexp'] !== undefined) {
     try {
-      bundle = await readBundle(file);
+      new RegExp(flags['certificate-identity-regexp'], 'u');
     } catch (err) {
-      if (!(err instanceof ManifestError) || !TAMPERING.has(err.code)) throw err;
-      findings.push({ code: err.code, severity: 'error', step: 'integrity', message: err.message });
-      bundle = await readBundleHead(file);
+      throw new VerifierError('VERIFICATION_FAILED', `--certificate-identity-regexp is not a valid regular expression: ${(err as Error).message}`, { category: 'input' });
     }
-    await warm;
-    const report = await verifySignatures(bundle, bundle.signatures, policy);
-    for (const f of report.findings) {
-      findings.push({
-        code: f.code,
-        severity: f.ok ? 'info' : f.code === 'DUPLICATE_SIGNER' ? 'warning' : 'error',
-        step: 'signatures',
-        message: f.entry ? `${f.entry} ${f.message}` : f.message,
-      });
-    }
-    const verified = report.verified && !findings.some((f) => f.step === 'integrity');
-    this.printReport(label, bundle.digest, verified, report.signers, findings);
-    if (!verified) process.exitCode = EXIT.denied;
-    return { verified, digest: bundle.digest, signers: report.signers, findings };
   }
-
-  private printReport(file: string, digest: string, verified: boolean, signers: string[], findings: Finding[]): void {
-    this.log(`${verified ? 'VERIFIED' : 'NOT VERIFIED'}  ${file}  ${digest}`);
-    for (const f of findings) this.log(`  ${f.severity === 'info' ? 'ok   ' : f.severity === 'warning' ? 'warn ' : 'FAIL '} [${f.step}] ${f.code}: ${f.message}`);
-    if (verified) this.log(`  signed by ${signers.map(describeSigner).join('; ')}`);
+  const policy: SignaturePolicy = { keys: await loadKeys(flags.key ?? []), identities: [], minimum: flags.minimum };
+  if (identity !== undefined && flags['certificate-oidc-issuer'] !== undefined) {
+    const subject: IdentityMatcher =
+      flags['certificate-identity'] !== undefined ? { kind: 'exact', value: flags['certificate-identity'] } : { kind: 'regexp', source: identity };
+    policy.identities.push({ issuer: flags['certificate-oidc-issuer'], subject });
+    policy.trustedRoot = flags['trusted-root'] !== undefined ? await loadTrustedRoot(flags['trusted-root']) : await publicGoodTrustedRoot();
   }
+  return policy;
 }
 
 async function loadKeys(paths: string[]): Promise<TrustedKey[]> {

@@ -8,6 +8,12 @@ import { readBundle, type BundleContents, type ReadBundleOptions } from './read.
 export interface ExtractOptions extends Pick<ReadBundleOptions, 'limits' | 'onProgress'> {
   /** Replace a non-empty target directory. */
   force?: boolean;
+  /**
+   * The bundle digest a caller already verified: extraction fails, writing
+   * nothing, unless the bytes read now are that same bundle (a file swapped
+   * between a verification and the extraction).
+   */
+  expectedDigest?: string;
 }
 
 /**
@@ -39,6 +45,9 @@ export async function extractBundle(file: string, target: string, options: Extra
         return createWriteStream(out, { flags: 'wx', mode: 0o644 });
       },
     });
+    if (options.expectedDigest !== undefined && contents.digest !== options.expectedDigest) {
+      throw new ManifestError('FILE_CHANGED', `${file} changed after it was verified: it is now ${contents.digest}, not ${options.expectedDigest}`, { category: 'denied' });
+    }
     await replace(dest, tmp, existing);
   } catch (err) {
     await rm(createdParent ?? tmp, { recursive: true, force: true });

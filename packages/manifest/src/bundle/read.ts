@@ -24,9 +24,10 @@ export interface ReadBundleOptions {
   /**
    * Receives each entry's bytes after its name, type and size were checked.
    * Its digest is checked when the entry ends: a caller must treat what it
-   * received as unverified until readBundle resolves.
+   * received as unverified until readBundle resolves. Resolve to undefined
+   * to skip an entry (its digest is still checked).
    */
-  sink?: (entry: BundleEntryInfo) => Promise<Writable>;
+  sink?: (entry: BundleEntryInfo) => Promise<Writable | undefined>;
   onProgress?: (done: number, total: number) => void;
 }
 

@@ -7,6 +7,7 @@ export {
   parseCapability,
   parseCapabilityPattern,
   MAX_CAPABILITY_LENGTH,
+  parseInterfaceName,
 } from './grammar.js';
 export type {
   AnyCapability,

@@ -6,7 +6,7 @@ import type addFormatsModule from 'ajv-formats';
 import type { ValidationProblem } from '../errors.js';
 
 /** A compiled validator: ajv's calling convention, errors on the function. */
-interface Validator {
+export interface SchemaValidator {
   (doc: unknown): boolean;
   errors?: ErrorObject[] | null;
 }
@@ -31,12 +31,12 @@ const PATTERN_REASONS: Record<string, string> = {
  * Without them (a build that skipped that step) ajv compiles it here.
  */
 const precompiled = (await import(new URL('./schema-validators.js', import.meta.url).href).catch(() => undefined)) as
-  | { validateSource: Validator; validateLocked: Validator }
+  | { validateSource: SchemaValidator; validateLocked: SchemaValidator }
   | undefined;
 
 let ajv: Ajv2020Type | undefined;
 
-function compiled(ref: string): Validator {
+function compiled(ref: string): SchemaValidator {
   if (ajv === undefined) {
     const require = createRequire(import.meta.url);
     const { Ajv2020 } = require('ajv/dist/2020') as typeof Ajv2020Module;
@@ -51,19 +51,24 @@ function compiled(ref: string): Validator {
 }
 
 export function validateSourceSchema(doc: unknown): ValidationProblem[] {
-  return problemsOf(precompiled?.validateSource ?? compiled(MANIFEST_SCHEMA_ID), doc);
+  return schemaProblems(precompiled?.validateSource ?? compiled(MANIFEST_SCHEMA_ID), doc, PATTERN_REASONS);
 }
 
 export function validateLockedSchema(doc: unknown): ValidationProblem[] {
-  return problemsOf(precompiled?.validateLocked ?? compiled(`${MANIFEST_SCHEMA_ID}#/$defs/locked`), doc);
+  return schemaProblems(precompiled?.validateLocked ?? compiled(`${MANIFEST_SCHEMA_ID}#/$defs/locked`), doc, PATTERN_REASONS);
 }
 
-function problemsOf(validate: Validator, doc: unknown): ValidationProblem[] {
+/**
+ * Runs a compiled validator and turns ajv's errors into one problem per
+ * JSON pointer. `reasons` gives plain words for a failed `pattern`, keyed by
+ * the $defs entry the pattern came from.
+ */
+export function schemaProblems(validate: SchemaValidator, doc: unknown, reasons: Readonly<Record<string, string>>): ValidationProblem[] {
   if (validate(doc)) return [];
-  return dedupe((validate.errors ?? []).map((e) => toProblem(e, doc)));
+  return dedupe((validate.errors ?? []).map((e) => toProblem(e, doc, reasons)));
 }
 
-function toProblem(e: ErrorObject, doc: unknown): ValidationProblem {
+function toProblem(e: ErrorObject, doc: unknown, reasons: Readonly<Record<string, string>>): ValidationProblem {
   const params = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
@@ -72,8 +77,11 @@ function toProblem(e: ErrorObject, doc: unknown): ValidationProblem {
       return { path: `${e.instancePath}/${String(params.additionalProperty)}`, message: 'is not a known property' };
     case 'pattern': {
       const def = /\$defs\/([^/]+)\/pattern$/.exec(e.schemaPath)?.[1];
-      return withValue(e.instancePath, doc, (def && PATTERN_REASONS[def]) ?? `must match ${String(params.pattern)}`);
+      return withValue(e.instancePath, doc, (def && reasons[def]) ?? `must match ${String(params.pattern)}`);
     }
+    case 'oneOf':
+      // The alternatives' own errors say what each needed; this says to pick one.
+      return { path: e.instancePath, message: 'must take exactly one of the alternative forms (see the errors above)' };
     case 'uniqueItems':
       return { path: `${e.instancePath}/${String(params.i)}`, message: `duplicates item ${String(params.j)}` };
     default:

@@ -1,0 +1,87 @@
+/**
+ * Output of a gate or quick-check report, shared by `verify` and `extract`:
+ * the text report, `--json` data, `--format sarif`, `--output <file>`, and
+ * GitHub annotations when GITHUB_ACTIONS=true.
+ */
+import { relative, resolve } from 'node:path';
+import { Flags } from '@oclif/core';
+import type { GateFinding, GateReport } from '@wpack/verifier';
+import { githubAnnotations } from './report/github.js';
+import { renderSarif } from './report/sarif.js';
+import { renderText } from './report/text.js';
+
+export const outputFlags = {
+  format: Flags.option({ description: 'report format on stdout (or in --output)', options: ['text', 'json', 'sarif'] as const, default: 'text' })(),
+  output: Flags.string({ description: 'write the report in --format to this file (atomically); stdout gets the text report' }),
+};
+
+/** The stable `--json` shape (schemas in README: "verify --json"). */
+export interface VerifyResult {
+  verified: boolean;
+  /** False in a policy's `mode: warn`. */
+  enforced: boolean;
+  digest: string;
+  name: string;
+  version: string;
+  /** For a registry reference: the component manifest digest that was verified, to deploy by. */
+  ociDigest?: string;
+  reference?: string;
+  policy?: string;
+  signers: string[];
+  findings: GateFinding[];
+}
+
+export interface Printer {
+  log(line: string): void;
+  logToStderr(line: string): void;
+  jsonEnabled(): boolean;
+  version: string;
+}
+
+export function toResult(report: GateReport, extra: { ociDigest?: string | undefined; reference?: string | undefined; policy?: string | undefined }): VerifyResult {
+  return {
+    verified: report.verified,
+    enforced: report.enforced,
+    digest: report.digest,
+    name: report.name,
+    version: report.version,
+    ...(extra.ociDigest !== undefined ? { ociDigest: extra.ociDigest } : {}),
+    ...(extra.reference !== undefined ? { reference: extra.reference } : {}),
+    ...(extra.policy !== undefined ? { policy: extra.policy } : {}),
+    signers: report.signers,
+    findings: report.findings,
+  };
+}
+
+/**
+ * Prints a report the way the flags ask. `--json` (oclif's) prints the
+ * returned result itself; everything else is printed here.
+ */
+export async function printReport(
+  out: Printer,
+  report: GateReport,
+  result: VerifyResult,
+  flags: { format: 'text' | 'json' | 'sarif'; output?: string | undefined },
+  ctx: { label: string; policyFile?: string | undefined },
+): Promise<void> {
+  const policyRel = ctx.policyFile !== undefined ? relative(process.cwd(), resolve(ctx.policyFile)) || ctx.policyFile : undefined;
+  const text = renderText(report, { label: ctx.label, ...(policyRel !== undefined ? { policy: policyRel } : {}) });
+  let formatted: string | undefined;
+  if (flags.format === 'json') formatted = `${JSON.stringify(result, null, 2)}\n`;
+  if (flags.format === 'sarif') formatted = await renderSarif(report, { label: ctx.label, artifact: policyRel ?? ctx.label, version: out.version });
+
+  const machineOnStdout = out.jsonEnabled() || (formatted !== undefined && flags.output === undefined);
+  if (flags.output !== undefined) {
+    const { default: writeFileAtomic } = await import('write-file-atomic');
+    await writeFileAtomic(flags.output, formatted ?? `${text.join('\n')}\n`);
+  }
+  if (!out.jsonEnabled()) {
+    if (formatted !== undefined && flags.output === undefined) process.stdout.write(formatted);
+    else for (const line of text) out.log(line);
+  }
+  if (process.env.GITHUB_ACTIONS === 'true') {
+    // Workflow commands are read from both streams; keep machine output on stdout clean.
+    const print = machineOnStdout ? (l: string) => out.logToStderr(l) : (l: string) => out.log(l);
+    for (const line of githubAnnotations(report, policyRel)) print(line);
+  }
+}

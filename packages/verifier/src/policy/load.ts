@@ -1,0 +1,181 @@
+/**
+ * Loads a host policy (DESIGN §6): JSON with comments, checked against
+ * schemas/policy.schema.json, then everything the schema cannot say — the
+ * capability patterns parse, the worlds are known, regular expressions
+ * compile, keys and the trusted root load, host WIT defines what `provides`
+ * names. Every problem is reported with its JSON pointer, all at once.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { parseCapabilityPattern, WpackError, type CapabilityPattern, type ValidationProblem } from '@wpack/manifest';
+import { keyHint, loadPublicKey } from '../signatures/keys.js';
+import { loadTrustedRoot, publicGoodTrustedRoot } from '../signatures/trusted-root.js';
+import type { SignaturePolicy, TrustedIdentity, TrustedKey } from '../signatures/verify.js';
+import type { IdentityMatcher } from '../signatures/identity.js';
+import { knownHostWorlds, type HostSpec } from '../world/check.js';
+import { splitVersion } from '../world/versions.js';
+import { VerifierError } from '../errors.js';
+import { PolicyValidationError } from './errors.js';
+import { validatePolicySchema } from './schema.js';
+import type { PolicyDocument, PolicyLimits } from './types.js';
+import { checkHostWit } from './host-wit.js';
+
+export interface PolicyCapability {
+  text: string;
+  pattern: CapabilityPattern;
+}
+
+/** A policy ready for the gate: paths resolved, keys and roots loaded. */
+export interface LoadedPolicy {
+  /** Absolute path of the policy file. */
+  source: string;
+  mode: 'enforce' | 'warn';
+  scopes: string[];
+  host: HostSpec;
+  /** Absolute paths of the host WIT files. */
+  wit: string[];
+  signatures: SignaturePolicy;
+  allow: PolicyCapability[];
+  deny: PolicyCapability[];
+  limits: PolicyLimits;
+}
+
+/** Parses policy text: JSON, with `//` and block comments and trailing commas allowed. */
+export function parsePolicyText(text: string, source: string): unknown {
+  const errors: ParseError[] = [];
+  const doc = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false }) as unknown;
+  const first = errors[0];
+  if (first !== undefined) {
+    const before = text.slice(0, first.offset);
+    const line = before.split('\n').length;
+    const column = first.offset - before.lastIndexOf('\n');
+    throw new PolicyValidationError(source, [{ path: '', message: `not valid JSON: ${printParseErrorCode(first.error)} at line ${String(line)}, column ${String(column)}` }]);
+  }
+  return doc;
+}
+
+export async function loadPolicy(file: string): Promise<LoadedPolicy> {
+  const source = resolve(file);
+  const text = await readFile(source, 'utf8').catch((err: unknown) => {
+    throw new VerifierError('POLICY_NOT_FOUND', `cannot read policy ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  });
+  const doc = parsePolicyText(text, file);
+  const problems = validatePolicySchema(doc);
+  if (problems.length > 0) throw new PolicyValidationError(file, problems);
+  const policy = doc as PolicyDocument;
+  const base = dirname(source);
+  const at = (p: string): string => resolve(base, p);
+
+  const out: ValidationProblem[] = [];
+  const allow = patterns(policy.capabilities?.allow ?? [], '/capabilities/allow', out);
+  const deny = patterns(policy.capabilities?.deny ?? [], '/capabilities/deny', out);
+  const host = await hostSpec(policy, out);
+  const signatures = await signaturePolicy(policy, at, out);
+  const wit = (policy.host.wit ?? []).map(at);
+  if (out.length === 0 && wit.length > 0) out.push(...(await checkHostWit(wit, host.provides)));
+  if (out.length > 0) throw new PolicyValidationError(file, out);
+  return {
+    source,
+    mode: policy.mode ?? 'enforce',
+    scopes: policy.scopes ?? [],
+    host,
+    wit,
+    signatures,
+    allow,
+    deny,
+    limits: policy.limits ?? {},
+  };
+}
+
+function patterns(texts: string[], path: string, out: ValidationProblem[]): PolicyCapability[] {
+  const parsed: PolicyCapability[] = [];
+  texts.forEach((text, i) => {
+    try {
+      parsed.push({ text, pattern: parseCapabilityPattern(text) });
+    } catch (err) {
+      if (!(err instanceof WpackError)) throw err;
+      out.push({ path: `${path}/${String(i)}`, message: `${JSON.stringify(text)} — ${err.message}` });
+    }
+  });
+  return parsed;
+}
+
+async function hostSpec(policy: PolicyDocument, out: ValidationProblem[]): Promise<HostSpec> {
+  const known = await knownHostWorlds();
+  const worlds: HostSpec['worlds'] = [];
+  (policy.host.worlds ?? []).forEach((text, i) => {
+    const { base, version } = splitVersion(text);
+    if (!known.includes(base) || version === undefined) {
+      out.push({ path: `/host/worlds/${String(i)}`, message: `${JSON.stringify(text)} — not a world wpack knows; known: ${known.join(', ')}` });
+      return;
+    }
+    if (!version.startsWith('0.2.')) {
+      out.push({ path: `/host/worlds/${String(i)}`, message: `${JSON.stringify(text)} — wpack knows the 0.2.x versions of ${base}` });
+      return;
+    }
+    worlds.push({ name: base, version });
+  });
+  const provides = policy.host.provides ?? [];
+  if (worlds.length === 0 && provides.length === 0 && out.length === 0) {
+    out.push({ path: '/host', message: 'names no world and provides no interface: nothing could ever be linked (add host.worlds or host.provides)' });
+  }
+  return { worlds, provides };
+}
+
+async function signaturePolicy(policy: PolicyDocument, at: (p: string) => string, out: ValidationProblem[]): Promise<SignaturePolicy> {
+  const keys: TrustedKey[] = [];
+  const identities: TrustedIdentity[] = [];
+  for (const [i, signer] of policy.signatures.signers.entries()) {
+    const path = `/signatures/signers/${String(i)}`;
+    if ('key' in signer) {
+      const file = at(signer.key);
+      try {
+        const publicKey = loadPublicKey(await readFile(file));
+        const key: TrustedKey = { publicKey, hint: keyHint(publicKey), source: signer.key };
+        if (signer.validFrom !== undefined) key.validFrom = new Date(signer.validFrom);
+        if (signer.validUntil !== undefined) key.validUntil = new Date(signer.validUntil);
+        keys.push(key);
+      } catch (err) {
+        const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+        out.push({ path: `${path}/key`, message: `${JSON.stringify(signer.key)} — cannot load the public key: ${reason}` });
+      }
+      continue;
+    }
+    const { issuer, subject, subjectRegExp } = signer.keyless;
+    let matcher: IdentityMatcher;
+    if (subjectRegExp !== undefined) {
+      try {
+        new RegExp(subjectRegExp, 'u');
+      } catch (err) {
+        out.push({ path: `${path}/keyless/subjectRegExp`, message: `not a valid regular expression: ${(err as Error).message}` });
+        continue;
+      }
+      matcher = { kind: 'regexp', source: subjectRegExp };
+    } else {
+      const s = subject ?? '';
+      matcher = s.includes('*') ? { kind: 'glob', pattern: s } : { kind: 'exact', value: s };
+    }
+    identities.push({ issuer, subject: matcher });
+  }
+  const result: SignaturePolicy = {
+    keys,
+    identities,
+    minimum: policy.signatures.minimum ?? 1,
+    requireTlog: (policy.signatures.transparencyLog ?? 'required') === 'required',
+  };
+  if (policy.signatures.minimum !== undefined && policy.signatures.minimum > policy.signatures.signers.length) {
+    out.push({
+      path: '/signatures/minimum',
+      message: `${String(policy.signatures.minimum)} — more than the ${String(policy.signatures.signers.length)} signers listed: no bundle could ever pass`,
+    });
+  }
+  if (identities.length > 0 || policy.signatures.trustedRoot !== undefined) {
+    try {
+      result.trustedRoot = policy.signatures.trustedRoot !== undefined ? await loadTrustedRoot(at(policy.signatures.trustedRoot)) : await publicGoodTrustedRoot();
+    } catch (err) {
+      out.push({ path: '/signatures/trustedRoot', message: (err as Error).message });
+    }
+  }
+  return result;
+}

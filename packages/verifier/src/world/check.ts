@@ -1,0 +1,195 @@
+/**
+ * The world step of the gate (DESIGN §7 step 3), at the level of names and
+ * version tracks: every component import must be provided by a host world or
+ * a `provides` entry, and the component must export what the host world
+ * calls. Type-level checks build on this.
+ */
+import type { ComponentInterface } from '@wpack/manifest';
+import type { GateFinding } from '../gate/findings.js';
+import { loadHostProfiles } from './host-profiles.js';
+import { relateVersions, splitVersion } from './versions.js';
+
+/** A host world named by a policy, e.g. `wasi:http/proxy@0.2.3`. */
+export interface HostWorld {
+  name: string;
+  version: string;
+}
+
+export interface HostSpec {
+  worlds: HostWorld[];
+  /** Interface names, e.g. `acme:kv/store@1.0.0`. */
+  provides: string[];
+}
+
+interface Offer {
+  version: string | undefined;
+  /** Where it comes from: a world (`wasi:http/proxy@0.2.3`) or `provides`. */
+  from: string;
+}
+
+/** The names of the worlds the shipped profiles know, e.g. `wasi:cli/command`. */
+export async function knownHostWorlds(): Promise<string[]> {
+  return Object.keys((await loadHostProfiles()).worlds).sort();
+}
+
+export async function checkWorld(component: ComponentInterface, host: HostSpec): Promise<GateFinding[]> {
+  const profiles = await loadHostProfiles();
+  const offers = new Map<string, Offer[]>();
+  const offer = (base: string, o: Offer): void => {
+    offers.set(base, [...(offers.get(base) ?? []), o]);
+  };
+  const entryWorlds: { label: string; exports: string[]; version: string }[] = [];
+  for (const w of host.worlds) {
+    const profile = profiles.worlds[w.name];
+    if (profile === undefined) continue; // The policy loader rejects unknown worlds.
+    const label = `${w.name}@${w.version}`;
+    for (const i of profile.imports) offer(i, { version: w.version, from: label });
+    if (profile.exports.length > 0) entryWorlds.push({ label, exports: profile.exports, version: w.version });
+  }
+  for (const p of host.provides) {
+    const { base, version } = splitVersion(p);
+    offer(base, { version, from: 'provides' });
+  }
+
+  const findings: GateFinding[] = [];
+  const newer: Newer[] = [];
+  for (const imp of component.imports) {
+    const r = checkImport(imp.name, offers, host);
+    if ('newer' in r) newer.push(r.newer);
+    else findings.push(...r.findings);
+  }
+  findings.push(...groupNewer(newer));
+  findings.push(...checkExports(component, entryWorlds));
+  if (!findings.some((f) => f.severity === 'error')) {
+    const worlds = host.worlds.map((w) => `${w.name}@${w.version}`);
+    const by = [...worlds, ...(host.provides.length > 0 ? ['the provided interfaces'] : [])].join(', ') || 'nothing';
+    findings.unshift({
+      code: 'WORLD_COMPATIBLE',
+      severity: 'info',
+      step: 'world',
+      message: `${String(component.imports.length)} import${component.imports.length === 1 ? '' : 's'} provided by ${by}`,
+    });
+  }
+  return findings;
+}
+
+function describeOffers(list: Offer[]): string {
+  return list.map((o) => (o.version === undefined ? `unversioned (${o.from})` : `@${o.version} (${o.from})`)).join(', ');
+}
+
+interface Newer {
+  base: string;
+  version: string;
+  offered: Offer;
+}
+
+/**
+ * One warning per host source and version pair: a component built against a
+ * newer WASI patch release imports a dozen interfaces at that version, and
+ * they are one fact, not twelve.
+ */
+function groupNewer(list: Newer[]): GateFinding[] {
+  const groups = new Map<string, Newer[]>();
+  for (const n of list) {
+    const key = `${n.version}\0${String(n.offered.version)}\0${n.offered.from}`;
+    groups.set(key, [...(groups.get(key) ?? []), n]);
+  }
+  return [...groups.values()].map((g) => {
+    const first = g[0] as Newer;
+    const names = g.map((n) => n.base);
+    const what = g.length === 1 ? `${first.base}@${first.version}` : `${String(g.length)} interfaces at @${first.version} (${names.join(', ')})`;
+    return {
+      code: 'IMPORT_VERSION_NEWER',
+      severity: 'warning',
+      step: 'world',
+      subject: names.map((n) => `${n}@${first.version}`).join(', '),
+      message: `the component imports ${what}; the host provides ${g.length === 1 ? 'it' : 'them'} at @${String(first.offered.version)} (${first.offered.from})`,
+      why: 'the versions share a track, so the runtime links them, but anything added after the host version is missing and fails when first used',
+      fix: `build against @${String(first.offered.version)} or older, or upgrade the host`,
+    } satisfies GateFinding;
+  });
+}
+
+function checkImport(name: string, offers: Map<string, Offer[]>, host: HostSpec): { findings: GateFinding[] } | { newer: Newer } {
+  const result = checkImportFindings(name, offers, host);
+  return Array.isArray(result) ? { findings: result } : { newer: result };
+}
+
+function checkImportFindings(name: string, offers: Map<string, Offer[]>, host: HostSpec): GateFinding[] | Newer {
+  const { base, version } = splitVersion(name);
+  const list = offers.get(base) ?? [];
+  const notProvided = (why: string): GateFinding => ({
+    code: 'IMPORT_NOT_PROVIDED',
+    severity: 'error',
+    step: 'world',
+    subject: name,
+    message: `the component imports ${name}, which the host does not provide`,
+    why,
+    fix:
+      list.length > 0
+        ? `build the component against a version the host provides, or add ${name} to the policy's host.provides if the host really has it`
+        : `add ${name} to the policy's host.provides (or a host world that has it) if the host really provides it; otherwise rebuild the component without it`,
+  });
+  if (list.length === 0) {
+    const worlds = host.worlds.map((w) => `${w.name}@${w.version}`).join(', ') || 'no worlds';
+    return [notProvided(`no host world (${worlds}) and no host.provides entry has ${base}: the runtime would fail to link it`)];
+  }
+  if (version === undefined) {
+    if (list.some((o) => o.version === undefined)) return [];
+    return [notProvided(`the import has no version, and the host provides only ${describeOffers(list)}: unversioned and versioned names never link`)];
+  }
+  const relations = list.map((o) => ({ o, r: o.version === undefined ? ('incompatible' as const) : relateVersions(version, o.version) }));
+  if (relations.some((x) => x.r === 'same' || x.r === 'older')) return [];
+  const newer = relations.find((x) => x.r === 'newer');
+  if (newer !== undefined) return { base, version, offered: newer.o };
+  return [notProvided(`the host provides only ${describeOffers(list)}; ${version} is on another version track, which never links (tracks: x for x>0, 0.y for 0.x, exact for 0.0.z and pre-releases)`)];
+}
+
+function checkExports(component: ComponentInterface, entryWorlds: { label: string; exports: string[]; version: string }[]): GateFinding[] {
+  if (entryWorlds.length === 0) return [];
+  const have = component.exports.map((e) => splitVersion(e.name));
+  // The component must be runnable under ONE of the host's entry worlds:
+  // judge it by the world it comes closest to.
+  let best: { label: string; findings: GateFinding[]; missing: number } | undefined;
+  for (const world of entryWorlds) {
+    const findings: GateFinding[] = [];
+    let missing = 0;
+    for (const base of world.exports) {
+      const wanted = `${base}@${world.version}`;
+      const candidates = have.filter((h) => h.base === base);
+      const rel = candidates.map((c) => ({ c, r: c.version === undefined ? ('incompatible' as const) : relateVersions(world.version, c.version) }));
+      if (rel.some((x) => x.r === 'same' || x.r === 'older')) continue;
+      const older = rel.find((x) => x.r === 'newer');
+      if (older !== undefined) {
+        findings.push({
+          code: 'EXPORT_VERSION_OLDER',
+          severity: 'warning',
+          step: 'world',
+          subject: wanted,
+          message: `the component exports ${base}@${String(older.c.version)}; the host (${world.label}) calls ${wanted}`,
+          why: 'the versions share a track, so the runtime links them, but a function added after the component version is missing',
+          fix: `rebuild the component against ${world.label}`,
+        });
+        continue;
+      }
+      missing++;
+      const found = candidates.map((c) => `${c.base}@${String(c.version)}`).join(', ');
+      findings.push({
+        code: 'EXPORT_MISSING',
+        severity: 'error',
+        step: 'world',
+        subject: wanted,
+        message: `the component does not export ${wanted}, which the host (${world.label}) calls`,
+        why: found === '' ? `without it the host has nothing to run: the component exports ${component.exports.map((e) => e.name).join(', ') || 'nothing'}` : `it exports ${found}, on another version track`,
+        fix: `build the component for ${world.label}, or add the world it targets to the policy's host.worlds`,
+      });
+    }
+    if (best === undefined || missing < best.missing) best = { label: world.label, findings, missing };
+  }
+  if (best === undefined) return [];
+  if (best.missing > 0 && entryWorlds.length > 1) {
+    const others = entryWorlds.filter((w) => w.label !== best.label).map((w) => w.label);
+    for (const f of best.findings) if (f.code === 'EXPORT_MISSING') f.why = `${f.why ?? ''}; nor does it satisfy ${others.join(', ')}`;
+  }
+  return best.findings;
+}
