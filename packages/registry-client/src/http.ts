@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher, request as undiciRequest } from 'undici';
 import { dockerCredentials, type Credentials } from './auth/docker-config.js';
 import { RegistryError } from './errors.js';
 import { jsonBody } from './verify-stream.js';
@@ -62,7 +62,9 @@ interface Challenge {
  */
 export class RegistryHttp {
   readonly baseURL: string;
-  private readonly dispatcher: Dispatcher;
+  /** Created on the first request: undici takes ~0.1 s to load, which commands that never reach a registry should not pay. */
+  private dispatcher: Dispatcher | undefined;
+  private readonly ca: string | undefined;
   private readonly retry: RetryPolicy;
   private credentials: Credentials | undefined | null = null; // null: not looked up yet
   private basic = false;
@@ -76,12 +78,17 @@ export class RegistryHttp {
     const plain = options.plainHttp ?? isLoopbackRegistry(registry);
     this.baseURL = `${plain ? 'http' : 'https'}://${apiHost(registry)}`;
     this.retry = options.retry ?? DEFAULT_RETRY;
-    const ca = options.caFile !== undefined ? readCa(options.caFile) : undefined;
-    this.dispatcher = new Agent(ca === undefined ? {} : { connect: { ca: [...tlsRootCertificates(), ca] } });
+    this.ca = options.caFile !== undefined ? readCa(options.caFile) : undefined;
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.dispatcher?.close();
+  }
+
+  private async undici(): Promise<{ request: typeof undiciRequest; dispatcher: Dispatcher }> {
+    const { Agent, request } = await import('undici');
+    this.dispatcher ??= new Agent(this.ca === undefined ? {} : { connect: { ca: [...tlsRootCertificates(), this.ca] } });
+    return { request, dispatcher: this.dispatcher };
   }
 
   /** Sends a request (path relative to the registry, or an absolute URL from a Location header). */
@@ -134,7 +141,8 @@ export class RegistryHttp {
       if (auth !== undefined) headers.authorization = auth;
     }
     const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Readable.from(opts.body(), { objectMode: false });
-    const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: body ?? null, dispatcher: this.dispatcher });
+    const { request, dispatcher } = await this.undici();
+    const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: body ?? null, dispatcher });
     return adapt(res);
   }
 
@@ -175,7 +183,8 @@ export class RegistryHttp {
     if (c?.username !== undefined) headers.authorization = `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}`;
     let res: HttpResponse;
     try {
-      res = adapt(await request(url, { headers, dispatcher: this.dispatcher }));
+      const { request, dispatcher } = await this.undici();
+      res = adapt(await request(url, { headers, dispatcher }));
     } catch (err) {
       throw new RegistryError('NETWORK', `token request to ${url.origin} failed: ${describeNetworkError(err)}`, { cause: err });
     }

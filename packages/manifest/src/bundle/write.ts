@@ -1,8 +1,8 @@
+import type tar from 'tar-stream';
 import { createHash } from 'node:crypto';
 import { open, readFile, realpath, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname, resolve, sep } from 'node:path';
-import tar from 'tar-stream';
 import { readComponentInterface } from '../component/index.js';
 import { ManifestError } from '../errors.js';
 import { canonicalJson } from '../manifest/canonical-json.js';
@@ -210,6 +210,8 @@ async function writeArchive(
 ): Promise<string[]> {
   // tar-stream encodes headers and padding; its own 16 KiB buffer would make
   // every 1 MiB chunk wait for the disk, so it gets a window of its own.
+  // Loaded here, not at module load: commands that only read bundles never need it.
+  const { default: tar } = await import('tar-stream');
   const pack = tar.pack({ highWaterMark: WRITE_WINDOW });
   const fh = await open(tmp, 'wx', 0o644);
   const writer = new PositionalWriter(fh, WRITE_WINDOW);

@@ -1,0 +1,72 @@
+// bench/verify: start-up cost of the pre-deploy gate, whole process, beside
+// `node -e 0` measured in the same run:
+//   - `wpack --version` (target <= 2.5x node -e 0);
+//   - `wpack verify <bundle> --policy <policy>` on a key-signed bundle of a
+//     real ~1.6 MB JavaScript component (componentize-qjs), offline
+//     (target <= 4x node -e 0);
+//   - `wpack verify <bundle> --key` (the quick check), for reference.
+//   npm run bench:verify          BENCH_RUNS=20 npm run bench:verify
+import { generateKeyPairSync } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as Fixtures from '../test/fixtures/build.js';
+import { WPACK_BIN, best, row, timeCommand, timeNode, type Timing } from './measure.js';
+
+const { buildFixtures } = (await import(new URL('../../test/dist/fixtures/build.js', import.meta.url).href)) as typeof Fixtures;
+const { readComponentInterface, suggestCapabilities } = await import('@wpack/manifest');
+const runs = Number(process.env.BENCH_RUNS ?? '10');
+
+const scratch = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'wpack-bench-verify-'));
+try {
+  const fixtures = await buildFixtures();
+  const project = join(scratch, 'app');
+  const component = join(project, 'app.wasm');
+  timeCommand('mkdir', ['-p', project]);
+  copyFileSync(fixtures['js-qjs'], component);
+  const { capabilities } = suggestCapabilities(readComponentInterface(readFileSync(component)));
+  writeFileSync(join(project, 'wpack.json'), JSON.stringify({ name: 'bench:verify', version: '1.0.0', component: 'app.wasm', capabilities }));
+  const bundle = join(scratch, 'app.wpack');
+  timeCommand(process.execPath, [WPACK_BIN, 'bundle', project, '-o', bundle]);
+
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  writeFileSync(join(scratch, 'k.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(join(scratch, 'k.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+  timeCommand(process.execPath, [WPACK_BIN, 'sign', bundle, '--key', join(scratch, 'k.key')]);
+  const policy = join(scratch, 'policy.json');
+  writeFileSync(
+    policy,
+    JSON.stringify({
+      version: 1,
+      // The component exports a plain `hello` function: a host that gives the CLI imports and calls it.
+      host: { worlds: ['wasi:cli/imports@0.2.12'] },
+      signatures: { signers: [{ key: 'k.pub' }] },
+      capabilities: { allow: capabilities },
+      limits: { maxComponentBytes: 52428800 },
+    }),
+  );
+
+  // Interleaved, so a disturbance of the machine hits every contender alike.
+  const results: Record<'node' | 'version' | 'gate' | 'quick', Timing[]> = { node: [], version: [], gate: [], quick: [] };
+  for (let i = 0; i < runs; i++) {
+    results.node.push(timeNode('-e', ['0'], scratch));
+    results.version.push(timeNode(WPACK_BIN, ['--version'], scratch));
+    results.gate.push(timeNode(WPACK_BIN, ['verify', bundle, '--policy', policy], scratch));
+    results.quick.push(timeNode(WPACK_BIN, ['verify', bundle, '--key', join(scratch, 'k.pub')], scratch));
+  }
+  const pick = (list: Timing[]): Timing => best(list.length, (() => { let i = 0; return () => list[i++] as Timing; })());
+  const node = pick(results.node);
+  const version = pick(results.version);
+  const gate = pick(results.gate);
+  const quick = pick(results.quick);
+  const ratio = (t: Timing): number => t.seconds / node.seconds;
+  const mib = (t: Timing): string => `${((t.peakRss ?? 0) / 1024 / 1024).toFixed(0)} MiB RSS`;
+
+  console.log(`bench/verify in ${scratch}: component ${String(statSync(component).size)} bytes (componentize-qjs), bundle ${String(statSync(bundle).size)} bytes, best of ${String(runs)}, node ${process.version}`);
+  console.log(row('node -e 0 (baseline)', `${node.seconds.toFixed(3)} s`, mib(node)));
+  console.log(row('wpack --version', `${version.seconds.toFixed(3)} s`, `${ratio(version).toFixed(2)}x node; target <= 2.5x ${ratio(version) <= 2.5 ? 'MET' : 'MISSED'}; ${mib(version)}`));
+  console.log(row('wpack verify --policy (the gate)', `${gate.seconds.toFixed(3)} s`, `${ratio(gate).toFixed(2)}x node; target <= 4x ${ratio(gate) <= 4 ? 'MET' : 'MISSED'}; ${mib(gate)}`));
+  console.log(row('wpack verify --key (quick check)', `${quick.seconds.toFixed(3)} s`, `${ratio(quick).toFixed(2)}x node; ${mib(quick)}`));
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
