@@ -80,8 +80,9 @@ export async function printReport(
     else for (const line of text) out.log(line);
   }
   if (process.env.GITHUB_ACTIONS === 'true') {
-    // Workflow commands are read from both streams; keep machine output on stdout clean.
-    const print = machineOnStdout ? (l: string) => out.logToStderr(l) : (l: string) => out.log(l);
+    // Workflow commands are read from both streams; keep machine output on
+    // stdout clean. Straight to the stream: oclif mutes its own log helpers under --json.
+    const print = machineOnStdout ? (l: string) => process.stderr.write(`${l}\n`) : (l: string) => out.log(l);
     for (const line of githubAnnotations(report, policyRel)) print(line);
   }
 }

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import type { PullOptions } from '@wpack/manifest';
 import type { ClientOptions } from '@wpack/registry-client';
 
 /** Flags every registry command shares. */
@@ -11,5 +12,18 @@ export function clientOptions(flags: { 'plain-http'?: boolean | undefined; 'ca-f
   const o: ClientOptions = {};
   if (flags['plain-http'] !== undefined) o.plainHttp = flags['plain-http'];
   if (flags['ca-file'] !== undefined) o.caFile = flags['ca-file'];
+  return o;
+}
+
+/** For commands that pull: which bundle, when several share one component. */
+export const bundleDigestFlag = {
+  'bundle-digest': Flags.string({
+    description: 'when several bundles share the component (their wpack.json differs), the one to use: sha256:… of its wpack.json',
+  }),
+};
+
+export function pullOptions(flags: { 'plain-http'?: boolean | undefined; 'ca-file'?: string | undefined; 'bundle-digest'?: string | undefined }): PullOptions {
+  const o: PullOptions = clientOptions(flags);
+  if (flags['bundle-digest'] !== undefined) o.bundleDigest = flags['bundle-digest'];
   return o;
 }

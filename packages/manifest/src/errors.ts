@@ -34,6 +34,7 @@ export type ManifestErrorCode =
   | 'SIZE_MISMATCH'
   | 'TARGET_EXISTS'
   | 'BUNDLE_LOCKED'
+  | 'AMBIGUOUS_BUNDLE'
   | 'IO_ERROR';
 
 export class ManifestError extends WpackError<ManifestErrorCode> {}

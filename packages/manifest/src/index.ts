@@ -31,5 +31,5 @@ export type { OciBlob } from './oci/component-artifact.js';
 export { pushBundle } from './oci/push.js';
 export type { PushResult, TransferOptions } from './oci/push.js';
 export { pullBundle } from './oci/pull.js';
-export type { PullResult } from './oci/pull.js';
+export type { PullOptions, PullResult } from './oci/pull.js';
 export * from './oci/media-types.js';

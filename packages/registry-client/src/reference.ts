@@ -14,6 +14,8 @@ const DOCKER_HUB = 'docker.io';
 const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+// A host name of dot-separated labels, an IPv4 address or a bracketed IPv6 one, with an optional port.
+const REGISTRY_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
 /**
  * Parses a reference. Like docker and oras: the first path component is a
@@ -38,6 +40,7 @@ export function parseReference(text: string): Reference {
   if (slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
     registry = first;
     rest = rest.slice(slash + 1);
+    if (!REGISTRY_HOST.test(registry)) bad(`${JSON.stringify(registry)} is not a registry host[:port]`);
   }
   let tag: string | undefined;
   const colon = rest.lastIndexOf(':');

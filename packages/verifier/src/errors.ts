@@ -9,6 +9,8 @@ export type VerifierErrorCode =
   | 'TRUSTED_ROOT_INVALID'
   | 'VERIFICATION_FAILED'
   | 'POLICY_INVALID'
-  | 'POLICY_NOT_FOUND';
+  | 'POLICY_NOT_FOUND'
+  | 'SIGNER_REQUIRED'
+  | 'UNKNOWN_WORLD';
 
 export class VerifierError extends WpackError<VerifierErrorCode> {}

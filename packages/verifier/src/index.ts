@@ -24,7 +24,7 @@ export { runGate, runSignatureCheck } from './gate/gate.js';
 export type { GateOptions, GateReport } from './gate/gate.js';
 export { GATE_FINDING_CODES, GATE_STEPS } from './gate/findings.js';
 export type { GateFinding, GateFindingCode, GateStep, Severity } from './gate/findings.js';
-export { checkWorld, knownHostWorlds } from './world/check.js';
+export { checkWorld, knownHostWorlds, resolveHostWorld } from './world/check.js';
 export type { HostSpec, HostWorld } from './world/check.js';
 export { relateVersions, splitVersion, versionTrack } from './world/versions.js';
 export type { VersionRelation } from './world/versions.js';

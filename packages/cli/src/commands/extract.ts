@@ -4,10 +4,10 @@ import { extractBundle } from '@wpack/manifest';
 import { parseReference } from '@wpack/registry-client';
 import { loadPolicy, runGate, VerifierError } from '@wpack/verifier';
 import { WpackCommand } from '../base-command.js';
-import { withLocalBundle } from '../bundle-source.js';
+import { pinnedLabel, withLocalBundle } from '../bundle-source.js';
 import { printReport, toResult, type VerifyResult } from '../gate-output.js';
 import { byteProgress } from '../progress.js';
-import { clientOptions, registryFlags } from '../registry-flags.js';
+import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
 
 export interface ExtractResult {
   directory: string;
@@ -36,6 +36,7 @@ export default class Extract extends WpackCommand {
   };
   static override flags = {
     ...registryFlags,
+    ...bundleDigestFlag,
     force: Flags.boolean({ description: 'replace a non-empty target directory' }),
     policy: Flags.file({ description: 'host policy: verify first, extract only when it passes' }),
   };
@@ -43,13 +44,13 @@ export default class Extract extends WpackCommand {
   async run(): Promise<ExtractResult> {
     const { args, flags } = await this.parse(Extract);
     const policy = flags.policy !== undefined ? await loadPolicy(flags.policy) : undefined;
-    return withLocalBundle(args.bundle, clientOptions(flags), async (file, ociDigest) => {
+    return withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
       let verification: VerifyResult | undefined;
       let verifiedDigest: string | undefined;
       if (policy !== undefined) {
         const remote = ociDigest !== undefined ? parseReference(args.bundle) : undefined;
         const report = await runGate(file, policy, remote !== undefined ? { repository: `${remote.registry}/${remote.repository}` } : {});
-        const label = ociDigest !== undefined ? `${args.bundle}@${ociDigest}` : file;
+        const label = ociDigest !== undefined ? pinnedLabel(args.bundle, ociDigest) : file;
         verification = toResult(report, { ociDigest, reference: remote !== undefined ? args.bundle : undefined, policy: policy.source });
         const printer = { log: (l: string) => this.log(l), logToStderr: (l: string) => this.logToStderr(l), jsonEnabled: () => this.jsonEnabled(), version: this.config.version };
         await printReport(printer, report, verification, { format: 'text' }, { label, policyFile: flags.policy });

@@ -5,7 +5,7 @@ import { WpackCommand } from '../base-command.js';
 import { withLocalBundle } from '../bundle-source.js';
 import { formatBytes } from '../format.js';
 import { byteProgress } from '../progress.js';
-import { clientOptions, registryFlags } from '../registry-flags.js';
+import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
 
 export interface SignatureSummary extends SignatureDescription {
   /** Entry name inside the bundle, e.g. signatures/1.sigstore.json. */
@@ -42,11 +42,11 @@ export default class Inspect extends WpackCommand {
     '<%= config.bin %> inspect ghcr.io/acme/app:1.2.0',
   ];
   static override args = { bundle: Args.string({ description: 'a .wpack file, or a registry reference', required: true }) };
-  static override flags = registryFlags;
+  static override flags = { ...registryFlags, ...bundleDigestFlag };
 
   async run(): Promise<InspectResult> {
     const { args, flags } = await this.parse(Inspect);
-    return withLocalBundle(args.bundle, clientOptions(flags), async (file, ociDigest) => {
+    return withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
       const progress = byteProgress('checking');
       const contents = await readBundle(file, { onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
       return this.report(contents, ociDigest);

@@ -17,10 +17,10 @@ import {
 } from '@wpack/verifier';
 import type { Interfaces } from '@oclif/core';
 import { WpackCommand } from '../base-command.js';
-import { withLocalBundle } from '../bundle-source.js';
+import { pinnedLabel, withLocalBundle } from '../bundle-source.js';
 import { EXIT } from '../exit-codes.js';
 import { outputFlags, printReport, toResult, type VerifyResult } from '../gate-output.js';
-import { clientOptions, registryFlags } from '../registry-flags.js';
+import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
 
 export type { VerifyResult } from '../gate-output.js';
 
@@ -46,6 +46,7 @@ export default class Verify extends WpackCommand {
   static override args = { bundle: Args.string({ description: 'a .wpack file, or a registry reference', required: true }) };
   static override flags = {
     ...registryFlags,
+    ...bundleDigestFlag,
     ...outputFlags,
     policy: Flags.file({ description: 'host policy (policy.json): run the whole gate', exclusive: [...QUICK_CHECK_FLAGS] }),
     key: Flags.file({ description: 'trusted public key (PEM); repeatable', multiple: true }),
@@ -61,13 +62,13 @@ export default class Verify extends WpackCommand {
     // Everything about the input is checked before anything is pulled.
     const policy = flags.policy !== undefined ? await loadPolicy(flags.policy) : undefined;
     const signaturePolicy = policy === undefined ? await quickCheckPolicy(flags) : undefined;
-    return withLocalBundle(args.bundle, clientOptions(flags), async (file, ociDigest) => {
+    return withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
       const remote = ociDigest !== undefined ? parseReference(args.bundle) : undefined;
       const report: GateReport =
         policy !== undefined
           ? await runGate(file, policy, remote !== undefined ? { repository: `${remote.registry}/${remote.repository}` } : {})
           : await runSignatureCheck(file, signaturePolicy as SignaturePolicy);
-      const label = ociDigest !== undefined ? `${args.bundle}@${ociDigest}` : file;
+      const label = ociDigest !== undefined ? pinnedLabel(args.bundle, ociDigest) : file;
       const result = toResult(report, { ociDigest, reference: remote !== undefined ? args.bundle : undefined, policy: policy?.source });
       await printReport(this.printer(), report, result, flags, { label, policyFile: flags.policy });
       if (!report.verified && report.enforced) process.exitCode = EXIT.denied;

@@ -12,3 +12,6 @@ export const WASM_LAYER_MEDIA_TYPES = [
 export const ENTRY_ANNOTATION = 'org.opencontainers.image.title';
 export const SIGSTORE_CONTENT_ANNOTATION = 'dev.sigstore.bundle.content';
 export const SIGSTORE_PREDICATE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
+
+/** On a wpack referrer: the tag the bundle was pushed under (bundles sharing a component share its tags). */
+export const WPACK_TAG_ANNOTATION = 'dev.wpack.tag';

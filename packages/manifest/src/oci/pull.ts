@@ -8,7 +8,14 @@ import { ManifestError } from '../errors.js';
 import { canonicalJson } from '../manifest/canonical-json.js';
 import { COMPONENT_FILE, MANIFEST_SCHEMA_URI, WASM_MEDIA_TYPE, type LockedManifest } from '../manifest/types.js';
 import { parseJson, validateLockedManifest } from '../manifest/validate.js';
-import { ENTRY_ANNOTATION, SIGSTORE_BUNDLE_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPES, WPACK_ARTIFACT_TYPE, WPACK_MANIFEST_MEDIA_TYPE } from './media-types.js';
+import {
+  ENTRY_ANNOTATION,
+  SIGSTORE_BUNDLE_MEDIA_TYPE,
+  WASM_LAYER_MEDIA_TYPES,
+  WPACK_ARTIFACT_TYPE,
+  WPACK_MANIFEST_MEDIA_TYPE,
+  WPACK_TAG_ANNOTATION,
+} from './media-types.js';
 import { createHash } from 'node:crypto';
 
 export interface PullResult {
@@ -28,7 +35,16 @@ export interface PullResult {
  * back with a manifest inferred from its binary. Every blob is checked
  * against its digest while streaming; the file appears only when complete.
  */
-export async function pullBundle(ref: Reference, out: string, options: ClientOptions & { onProgress?: (done: number, total: number) => void } = {}): Promise<PullResult> {
+export interface PullOptions extends ClientOptions {
+  onProgress?: (done: number, total: number) => void;
+  /**
+   * Which bundle to rebuild when several share the component (their
+   * wpack.json differs): its digest, `sha256:…` of the locked wpack.json.
+   */
+  bundleDigest?: string;
+}
+
+export async function pullBundle(ref: Reference, out: string, options: PullOptions = {}): Promise<PullResult> {
   const repo = RemoteRepository.open(ref, options);
   try {
     const { descriptor, bytes } = await repo.fetchManifest(ref.digest ?? ref.tag ?? 'latest');
@@ -36,8 +52,12 @@ export async function pullBundle(ref: Reference, out: string, options: ClientOpt
     const layer = wasmLayer(manifest, ref);
     const stream = (d: Descriptor): (() => AsyncIterable<Uint8Array>) => () => repo.fetchBlob(d);
 
-    const wpack = await findWpackReferrer(repo, descriptor, layer);
-    const signatures = await fetchSignatures(repo, descriptor);
+    const wpack = chooseBundle(await findWpackReferrers(repo, descriptor, layer), ref, options.bundleDigest);
+    // Signatures hang off the shared component too: keep those about this bundle.
+    const signatures = await fetchSignatures(repo, descriptor, (bytes) => {
+      const names = signedBundle(bytes);
+      return wpack === undefined || names === 'unknown' || names === `other:${wpack.bundleDigest}`;
+    });
     let manifestBytes: Buffer;
     let locked: LockedManifest;
     if (wpack !== undefined) {
@@ -88,7 +108,19 @@ function wasmLayer(m: ImageManifest, ref: Reference): Descriptor {
   return layers[0] as Descriptor;
 }
 
-async function findWpackReferrer(repo: RemoteRepository, subject: Descriptor, layer: Descriptor): Promise<{ manifestBytes: Buffer; locked: LockedManifest; layers: Descriptor[] } | undefined> {
+interface WpackReferrer {
+  manifestBytes: Buffer;
+  locked: LockedManifest;
+  layers: Descriptor[];
+  /** `sha256:…` of wpack.json: the bundle's identity. */
+  bundleDigest: string;
+  /** Tags it was pushed under. */
+  tags: string[];
+}
+
+/** Every wpack bundle in the registry for exactly this component, one per wpack.json. */
+async function findWpackReferrers(repo: RemoteRepository, subject: Descriptor, layer: Descriptor): Promise<WpackReferrer[]> {
+  const found = new Map<string, WpackReferrer>();
   for (const r of await repo.referrers(subject, WPACK_ARTIFACT_TYPE)) {
     const { bytes } = await repo.fetchManifest(r.digest);
     const m = JSON.parse(bytes.toString('utf8')) as ImageManifest;
@@ -97,21 +129,69 @@ async function findWpackReferrer(repo: RemoteRepository, subject: Descriptor, la
     const manifestBytes = await collect(repo.fetchBlob(wpackLayer));
     const locked = validateLockedManifest(parseJson(manifestBytes.toString('utf8'), 'wpack.json from the registry'), 'wpack.json from the registry');
     // Only the metadata that describes exactly this component counts.
-    if (locked.files[0]?.digest === layer.digest) return { manifestBytes, locked, layers: m.layers };
+    if (locked.files[0]?.digest !== layer.digest) continue;
+    const bundleDigest = 'sha256:' + createHash('sha256').update(manifestBytes).digest('hex');
+    const tag = m.annotations?.[WPACK_TAG_ANNOTATION];
+    const seen = found.get(bundleDigest);
+    if (seen !== undefined) {
+      if (tag !== undefined) seen.tags.push(tag);
+      continue;
+    }
+    found.set(bundleDigest, { manifestBytes, locked, layers: m.layers, bundleDigest, tags: tag !== undefined ? [tag] : [] });
   }
-  return undefined;
+  return [...found.values()];
 }
 
-async function fetchSignatures(repo: RemoteRepository, subject: Descriptor): Promise<{ path: string; bytes: Buffer }[]> {
+/**
+ * One bundle out of those sharing the component: the one asked for by
+ * digest, else the only one, else the only one pushed under the requested
+ * tag. Anything else is ambiguous, and guessing would verify or deploy
+ * another wpack.json than the one meant: an error naming the candidates.
+ */
+function chooseBundle(candidates: WpackReferrer[], ref: Reference, bundleDigest: string | undefined): WpackReferrer | undefined {
+  const list = (): string => candidates.map((c) => `${c.bundleDigest}${c.tags.length > 0 ? ` (tag ${c.tags.join(', ')})` : ''}`).join('; ');
+  if (bundleDigest !== undefined) {
+    const found = candidates.find((c) => c.bundleDigest === bundleDigest);
+    if (found === undefined) throw new ManifestError('FILE_NOT_FOUND', `no bundle ${bundleDigest} for ${formatRef(ref)}; the registry has: ${list() || 'none'}`);
+    return found;
+  }
+  if (candidates.length <= 1) return candidates[0];
+  const byTag = ref.tag !== undefined ? candidates.filter((c) => c.tags.includes(ref.tag as string)) : [];
+  if (byTag.length === 1) return byTag[0];
+  throw new ManifestError('AMBIGUOUS_BUNDLE', `${String(candidates.length)} bundles share the component of ${formatRef(ref)}: ${list()}; choose one with --bundle-digest`);
+}
+
+function formatRef(ref: Reference): string {
+  return `${ref.registry}/${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
+}
+
+/**
+ * The wpack.json digest a signature's in-toto statement names (DESIGN §4:
+ * subject `wpack.json`), as `other:<digest>`, or `unknown` when it cannot be
+ * read: selection only — verification decides what a signature is worth.
+ */
+function signedBundle(bytes: Buffer): string {
+  try {
+    const b = JSON.parse(bytes.toString('utf8')) as { dsseEnvelope?: { payload?: string } };
+    const st = JSON.parse(Buffer.from(b.dsseEnvelope?.payload ?? '', 'base64').toString('utf8')) as { subject?: { name?: string; digest?: { sha256?: string } }[] };
+    const hex = st.subject?.find((x) => x.name === 'wpack.json')?.digest?.sha256;
+    return typeof hex === 'string' ? `other:sha256:${hex}` : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function fetchSignatures(repo: RemoteRepository, subject: Descriptor, keep: (bytes: Buffer) => boolean): Promise<{ path: string; bytes: Buffer }[]> {
   const found: { name: string | undefined; bytes: Buffer }[] = [];
   for (const r of await repo.referrers(subject, SIGSTORE_BUNDLE_MEDIA_TYPE)) {
     if (found.length >= DEFAULT_LIMITS.maxSignatures) break;
-    const { bytes } = await repo.fetchManifest(r.digest);
-    const m = JSON.parse(bytes.toString('utf8')) as ImageManifest;
+    const { bytes: manifestBytes } = await repo.fetchManifest(r.digest);
+    const m = JSON.parse(manifestBytes.toString('utf8')) as ImageManifest;
     const layer = m.layers.find((l) => l.mediaType === SIGSTORE_BUNDLE_MEDIA_TYPE);
     if (layer === undefined || layer.size > DEFAULT_LIMITS.maxSignatureBytes) continue;
     const name = layer.annotations?.[ENTRY_ANNOTATION];
-    found.push({ name: name !== undefined && isSignatureEntry(name) ? name : undefined, bytes: await collect(repo.fetchBlob(layer)) });
+    const bytes = await collect(repo.fetchBlob(layer));
+    if (keep(bytes)) found.push({ name: name !== undefined && isSignatureEntry(name) ? name : undefined, bytes });
   }
   // wpack's own names first, in order; signatures other tools attached get the next numbers.
   const number = (n: string): number => Number(/(\d+)\.sigstore\.json$/.exec(n)?.[1] ?? 0);
@@ -119,8 +199,14 @@ async function fetchSignatures(repo: RemoteRepository, subject: Descriptor): Pro
   let next = named.reduce((n, s) => Math.max(n, number(s.name ?? '')), 0);
   const out = named.map((s) => ({ path: s.name ?? '', bytes: s.bytes }));
   for (const s of found.filter((x) => x.name === undefined)) out.push({ path: `signatures/${String(++next)}.sigstore.json`, bytes: s.bytes });
-  const unique = new Map(out.map((s) => [s.path, s]));
-  return [...unique.values()];
+  // Two bundles of one component both have a signatures/1.sigstore.json:
+  // a clash gets the next free number rather than dropping a signature.
+  const used = new Set<string>();
+  for (const s of out) {
+    if (used.has(s.path)) s.path = `signatures/${String(++next)}.sigstore.json`;
+    used.add(s.path);
+  }
+  return out;
 }
 
 /** A component pushed by another tool: the locked manifest is built from its binary and config. */

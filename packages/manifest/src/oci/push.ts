@@ -10,6 +10,7 @@ import {
   SIGSTORE_CONTENT_ANNOTATION,
   SIGSTORE_PREDICATE_ANNOTATION,
   WPACK_ARTIFACT_TYPE,
+  WPACK_TAG_ANNOTATION,
   WPACK_MANIFEST_MEDIA_TYPE,
 } from './media-types.js';
 
@@ -75,7 +76,11 @@ export async function pushBundle(file: string, ref: Reference, options: Transfer
       layers.push(layer);
     }
     const referrers: Descriptor[] = [];
-    referrers.push(await pushReferrer(repo, WPACK_ARTIFACT_TYPE, emptyConfig, layers, subject, { 'org.opencontainers.image.created': locked.created }));
+    // Bundles that share a component share its manifest (and its tags): the
+    // tag a bundle was pushed under tells a pull by that tag which one it meant.
+    const annotations: Record<string, string> = { 'org.opencontainers.image.created': locked.created };
+    if (ref.tag !== undefined) annotations[WPACK_TAG_ANNOTATION] = ref.tag;
+    referrers.push(await pushReferrer(repo, WPACK_ARTIFACT_TYPE, emptyConfig, layers, subject, annotations));
 
     // 3. Signatures, as cosign v3 lays them out.
     for (const sig of contents.signatures) {

@@ -13,8 +13,7 @@ import { keyHint, loadPublicKey } from '../signatures/keys.js';
 import { loadTrustedRoot, publicGoodTrustedRoot } from '../signatures/trusted-root.js';
 import type { SignaturePolicy, TrustedIdentity, TrustedKey } from '../signatures/verify.js';
 import type { IdentityMatcher } from '../signatures/identity.js';
-import { knownHostWorlds, type HostSpec } from '../world/check.js';
-import { splitVersion } from '../world/versions.js';
+import { resolveHostWorld, type HostSpec } from '../world/check.js';
 import { VerifierError } from '../errors.js';
 import { PolicyValidationError } from './errors.js';
 import { validatePolicySchema } from './schema.js';
@@ -102,22 +101,16 @@ function patterns(texts: string[], path: string, out: ValidationProblem[]): Poli
 }
 
 async function hostSpec(policy: PolicyDocument, out: ValidationProblem[]): Promise<HostSpec> {
-  const known = await knownHostWorlds();
   const worlds: HostSpec['worlds'] = [];
-  (policy.host.worlds ?? []).forEach((text, i) => {
-    const { base, version } = splitVersion(text);
-    if (!known.includes(base) || version === undefined) {
-      out.push({ path: `/host/worlds/${String(i)}`, message: `${JSON.stringify(text)} — not a world wpack knows; known: ${known.join(', ')}` });
-      return;
-    }
-    if (!version.startsWith('0.2.')) {
-      out.push({ path: `/host/worlds/${String(i)}`, message: `${JSON.stringify(text)} — wpack knows the 0.2.x versions of ${base}` });
-      return;
-    }
-    worlds.push({ name: base, version });
-  });
+  const entries = policy.host.worlds ?? [];
+  for (const [i, text] of entries.entries()) {
+    const world = await resolveHostWorld(text);
+    if (typeof world === 'string') out.push({ path: `/host/worlds/${String(i)}`, message: `${JSON.stringify(text)} — ${world}` });
+    else worlds.push(world);
+  }
   const provides = policy.host.provides ?? [];
-  if (worlds.length === 0 && provides.length === 0 && out.length === 0) {
+  // An empty host is its own problem; worlds that were named but rejected are already reported.
+  if (worlds.length === 0 && provides.length === 0 && entries.length === 0) {
     out.push({ path: '/host', message: 'names no world and provides no interface: nothing could ever be linked (add host.worlds or host.provides)' });
   }
   return { worlds, provides };

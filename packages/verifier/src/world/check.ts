@@ -32,6 +32,19 @@ export async function knownHostWorlds(): Promise<string[]> {
   return Object.keys((await loadHostProfiles()).worlds).sort();
 }
 
+/**
+ * A host world as a policy names it (`wasi:http/proxy@0.2.3`), or why it is
+ * not one wpack can check: the profiles come from the 0.2.x WASI WIT, whose
+ * interface set is the same across 0.2 releases.
+ */
+export async function resolveHostWorld(text: string): Promise<HostWorld | string> {
+  const known = await knownHostWorlds();
+  const { base, version } = splitVersion(text);
+  if (!known.includes(base) || version === undefined) return `not a world wpack knows; known: ${known.map((k) => `${k}@0.2.x`).join(', ')}`;
+  if (!/^0\.2\.(0|[1-9]\d*)$/.test(version)) return `wpack knows the 0.2.x releases of ${base}, not ${version}`;
+  return { name: base, version };
+}
+
 export async function checkWorld(component: ComponentInterface, host: HostSpec): Promise<GateFinding[]> {
   const profiles = await loadHostProfiles();
   const offers = new Map<string, Offer[]>();

@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { ManifestError, requirementFor } from '@wpack/manifest';
-import { knownHostWorlds, loadHostProfiles, parsePolicyText, POLICY_SCHEMA_ID, PolicyValidationError, splitVersion, validatePolicyDocument } from '@wpack/verifier';
+import { loadHostProfiles, parsePolicyText, POLICY_SCHEMA_ID, PolicyValidationError, resolveHostWorld, validatePolicyDocument, VerifierError } from '@wpack/verifier';
 import { WpackCommand } from '../../base-command.js';
 
 export interface PolicyInitResult {
@@ -33,16 +33,19 @@ export default class PolicyInit extends WpackCommand {
 
   async run(): Promise<PolicyInitResult> {
     const { flags } = await this.parse(PolicyInit);
+    if ((flags.key ?? []).length === 0 && flags['keyless-issuer'] === undefined) {
+      // Deny by default: a policy without a signer could never pass anything.
+      throw new VerifierError('SIGNER_REQUIRED', 'name at least one signer: --key <key.pub>, or --keyless-issuer with --keyless-subject');
+    }
     const profiles = await loadHostProfiles();
-    const known = await knownHostWorlds();
     const allow: string[] = [];
     const narrow: { cap: string; note: string }[] = [];
     for (const w of flags.world) {
-      const { base, version } = splitVersion(w);
+      const world = await resolveHostWorld(w);
+      if (typeof world === 'string') throw new VerifierError('UNKNOWN_WORLD', `--world ${w}: ${world}`);
+      const { name: base, version } = world;
       const profile = profiles.worlds[base];
-      if (profile === undefined || version === undefined) {
-        throw new ManifestError('INVALID_MANIFEST', `--world ${w}: not a world wpack knows; known: ${known.map((k) => `${k}@0.2.x`).join(', ')}`);
-      }
+      if (profile === undefined) throw new VerifierError('UNKNOWN_WORLD', `--world ${w}: no profile for ${base}`);
       const externs = [...profile.imports.map((n) => ({ n, d: 'import' as const })), ...profile.exports.map((n) => ({ n, d: 'export' as const }))];
       for (const { n, d } of externs) {
         const req = requirementFor(`${n}@${version}`, d);
@@ -71,7 +74,6 @@ export default class PolicyInit extends WpackCommand {
     const { default: writeFileAtomic } = await import('write-file-atomic');
     await writeFileAtomic(out, text);
     this.log(`wrote ${relative(process.cwd(), out) || out} for ${flags.world.join(', ')}: ${String(allow.length)} capabilities allowed, ${String(narrow.length)} to narrow in comments`);
-    if (signers.length === 0) this.log('  add a signer (signatures.signers) before you use it: with none, nothing passes');
     return { path: out, worlds: flags.world, allow };
   }
 }
