@@ -441,3 +441,12 @@ void describe('checkCapabilities: granting is containment, deny wins', () => {
     assert.deepEqual(grantFindings(checkCapabilities(cli, ['env:*'], { allow: grantsOf(['env:*']), deny: [] }), 'env:*'), []);
   });
 });
+
+void describe('the example host policy', () => {
+  void test('examples/gate/host-policy.json loads as written', async () => {
+    const policy = await loadPolicy(join(REPO_ROOT, 'examples', 'gate', 'host-policy.json'));
+    assert.deepEqual(policy.host.worlds, [{ name: 'wasi:http/proxy', version: '0.2.3' }]);
+    assert.equal(policy.signatures.identities.length, 1);
+    assert.ok(policy.allow.length > 0 && policy.deny.length > 0);
+  });
+});
