@@ -15,3 +15,6 @@ export const SIGSTORE_PREDICATE_ANNOTATION = 'dev.sigstore.bundle.predicateType'
 
 /** On a wpack referrer: the tag the bundle was pushed under (bundles sharing a component share its tags). */
 export const WPACK_TAG_ANNOTATION = 'dev.wpack.tag';
+
+/** On a signature referrer: the digest of the bundle (its wpack.json) it was pushed with. */
+export const WPACK_BUNDLE_ANNOTATION = 'dev.wpack.bundle.digest';

@@ -13,6 +13,7 @@ import {
   SIGSTORE_BUNDLE_MEDIA_TYPE,
   WASM_LAYER_MEDIA_TYPES,
   WPACK_ARTIFACT_TYPE,
+  WPACK_BUNDLE_ANNOTATION,
   WPACK_MANIFEST_MEDIA_TYPE,
   WPACK_TAG_ANNOTATION,
 } from './media-types.js';
@@ -53,10 +54,14 @@ export async function pullBundle(ref: Reference, out: string, options: PullOptio
     const stream = (d: Descriptor): (() => AsyncIterable<Uint8Array>) => () => repo.fetchBlob(d);
 
     const wpack = chooseBundle(await findWpackReferrers(repo, descriptor, layer), ref, options.bundleDigest);
-    // Signatures hang off the shared component too: keep those about this bundle.
-    const signatures = await fetchSignatures(repo, descriptor, (bytes) => {
+    // Signatures hang off the shared component too: keep those pushed with
+    // this bundle, or, for signatures other tools attached, those whose
+    // statement names it (or cannot be read: verification reports those).
+    const signatures = await fetchSignatures(repo, descriptor, (bytes, pushedWith) => {
+      if (wpack === undefined) return true;
+      if (pushedWith !== undefined) return pushedWith === wpack.bundleDigest;
       const names = signedBundle(bytes);
-      return wpack === undefined || names === 'unknown' || names === `other:${wpack.bundleDigest}`;
+      return names === 'unknown' || names === `other:${wpack.bundleDigest}`;
     });
     let manifestBytes: Buffer;
     let locked: LockedManifest;
@@ -181,7 +186,11 @@ function signedBundle(bytes: Buffer): string {
   }
 }
 
-async function fetchSignatures(repo: RemoteRepository, subject: Descriptor, keep: (bytes: Buffer) => boolean): Promise<{ path: string; bytes: Buffer }[]> {
+async function fetchSignatures(
+  repo: RemoteRepository,
+  subject: Descriptor,
+  keep: (bytes: Buffer, pushedWith: string | undefined) => boolean,
+): Promise<{ path: string; bytes: Buffer }[]> {
   const found: { name: string | undefined; bytes: Buffer }[] = [];
   for (const r of await repo.referrers(subject, SIGSTORE_BUNDLE_MEDIA_TYPE)) {
     if (found.length >= DEFAULT_LIMITS.maxSignatures) break;
@@ -191,7 +200,7 @@ async function fetchSignatures(repo: RemoteRepository, subject: Descriptor, keep
     if (layer === undefined || layer.size > DEFAULT_LIMITS.maxSignatureBytes) continue;
     const name = layer.annotations?.[ENTRY_ANNOTATION];
     const bytes = await collect(repo.fetchBlob(layer));
-    if (keep(bytes)) found.push({ name: name !== undefined && isSignatureEntry(name) ? name : undefined, bytes });
+    if (keep(bytes, m.annotations?.[WPACK_BUNDLE_ANNOTATION])) found.push({ name: name !== undefined && isSignatureEntry(name) ? name : undefined, bytes });
   }
   // wpack's own names first, in order; signatures other tools attached get the next numbers.
   const number = (n: string): number => Number(/(\d+)\.sigstore\.json$/.exec(n)?.[1] ?? 0);

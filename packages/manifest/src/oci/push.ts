@@ -10,6 +10,7 @@ import {
   SIGSTORE_CONTENT_ANNOTATION,
   SIGSTORE_PREDICATE_ANNOTATION,
   WPACK_ARTIFACT_TYPE,
+  WPACK_BUNDLE_ANNOTATION,
   WPACK_TAG_ANNOTATION,
   WPACK_MANIFEST_MEDIA_TYPE,
 } from './media-types.js';
@@ -91,6 +92,9 @@ export async function pushBundle(file: string, ref: Reference, options: Transfer
           [SIGSTORE_CONTENT_ANNOTATION]: 'dsse-envelope',
           [SIGSTORE_PREDICATE_ANNOTATION]: predicateTypeOf(sig.bytes),
           'org.opencontainers.image.created': locked.created,
+          // Which bundle carried it: a pull of that bundle takes it back
+          // whatever it claims to sign (verification judges the claim).
+          [WPACK_BUNDLE_ANNOTATION]: contents.digest,
         }),
       );
     }

@@ -146,11 +146,13 @@ async function integrity(file: string): Promise<IntegrityRead> {
   const recorded = read.manifest.interface;
   let component: ComponentInterface = recorded;
   let problem: string | undefined;
+  let readable = true;
   try {
     component = readComponentInterface(componentBytes);
     problem = interfaceDifference(recorded, component);
   } catch (err) {
     if (!(err instanceof WpackError)) throw err;
+    readable = false;
     problem = `component.wasm cannot be read as a component: ${err.message}`;
   }
   if (problem !== undefined) {
@@ -160,7 +162,9 @@ async function integrity(file: string): Promise<IntegrityRead> {
       step: 'integrity',
       subject: COMPONENT_FILE,
       message: problem,
-      why: 'wpack.json must describe the component it ships; the checks below use what the component really imports',
+      why: readable
+        ? 'wpack.json must describe the component it ships; the world and capability checks use what the component really imports'
+        : 'a bundle must ship a component; the world and capability checks fall back to the interface wpack.json records',
       fix: 'rebuild the bundle with `wpack bundle`, which records the interface from the component itself',
     });
   }
@@ -222,7 +226,7 @@ function limits(manifest: LockedManifest, archiveSize: number, policy: LoadedPol
       code,
       severity: 'error',
       step: 'limits',
-      message: `${what} is ${String(size)} bytes, over the policy's ${setting} of ${String(max)}`,
+      message: `${what} ${what.endsWith('together') ? 'come to' : 'is'} ${String(size)} bytes, over the policy's ${setting} of ${String(max)}`,
       why: 'the host sized its memory and start-up budget for this limit',
       fix: `shrink it, or raise limits.${setting} in the policy`,
     });
