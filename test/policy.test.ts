@@ -111,7 +111,7 @@ void describe('policy loader: valid policies', () => {
       '}',
       '',
     ].join('\n');
-    const parsed = parsePolicyText(text, 'inline.json') as { host: { worlds: string[] } };
+    const parsed = (await parsePolicyText(text, 'inline.json')) as { host: { worlds: string[] } };
     assert.deepEqual(parsed.host.worlds, ['wasi:http/proxy@0.2.3']);
     const policy = await loadPolicy(await writePolicy(text));
     assert.equal(policy.mode, 'warn');
@@ -155,7 +155,7 @@ void describe('policy loader: input errors', () => {
   void test('broken JSON: one problem at the root, with line and column', async () => {
     const text = '{\n  "version": 1,\n  "host": { "worlds": [} \n}\n';
     const column = '  "host": { "worlds": [}'.indexOf('}') + 1;
-    assert.throws(
+    await assert.rejects(
       () => parsePolicyText(text, 'broken.json'),
       (err: unknown) => {
         assert.ok(err instanceof PolicyValidationError);

@@ -3,7 +3,6 @@ import { ManifestError } from '@wpack/manifest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pullBundle, type PullOptions } from '@wpack/manifest';
-import { parseReference } from '@wpack/registry-client';
 
 /**
  * Runs `use` on a local bundle file. A path that exists is used as it is;
@@ -19,6 +18,7 @@ export async function withLocalBundle<T>(arg: string, options: PullOptions, use:
   const scratch = await mkdtemp(join(tmpdir(), 'wpack-pull-'));
   try {
     const file = join(scratch, 'pulled.wpack');
+    const { parseReference } = await import('@wpack/registry-client');
     const pulled = await pullBundle(parseReference(arg), file, options);
     return await use(file, pulled.digest);
   } finally {
@@ -30,4 +30,11 @@ export async function withLocalBundle<T>(arg: string, options: PullOptions, use:
 export function pinnedLabel(reference: string, ociDigest: string): string {
   const at = reference.indexOf('@');
   return `${at === -1 ? reference : reference.slice(0, at)}@${ociDigest}`;
+}
+
+/** `registry/repository` of a reference, for the policy's scopes (loads the registry client only when called). */
+export async function repositoryOf(reference: string): Promise<string> {
+  const { parseReference } = await import('@wpack/registry-client');
+  const ref = parseReference(reference);
+  return `${ref.registry}/${ref.repository}`;
 }

@@ -28,8 +28,7 @@ export {
   WASM_CONFIG_MEDIA_TYPE,
 } from './oci/component-artifact.js';
 export type { OciBlob } from './oci/component-artifact.js';
-export { pushBundle } from './oci/push.js';
+export { pullBundle, pushBundle } from './oci/transfer.js';
 export type { PushResult, TransferOptions } from './oci/push.js';
-export { pullBundle } from './oci/pull.js';
 export type { PullOptions, PullResult } from './oci/pull.js';
 export * from './oci/media-types.js';

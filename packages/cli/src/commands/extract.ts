@@ -1,10 +1,9 @@
 import { relative, resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { extractBundle } from '@wpack/manifest';
-import { parseReference } from '@wpack/registry-client';
 import { loadPolicy, runGate, VerifierError } from '@wpack/verifier';
 import { WpackCommand } from '../base-command.js';
-import { pinnedLabel, withLocalBundle } from '../bundle-source.js';
+import { pinnedLabel, repositoryOf, withLocalBundle } from '../bundle-source.js';
 import { printReport, toResult, type VerifyResult } from '../gate-output.js';
 import { byteProgress } from '../progress.js';
 import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
@@ -48,10 +47,10 @@ export default class Extract extends WpackCommand {
       let verification: VerifyResult | undefined;
       let verifiedDigest: string | undefined;
       if (policy !== undefined) {
-        const remote = ociDigest !== undefined ? parseReference(args.bundle) : undefined;
-        const report = await runGate(file, policy, remote !== undefined ? { repository: `${remote.registry}/${remote.repository}` } : {});
+        const repository = ociDigest !== undefined ? await repositoryOf(args.bundle) : undefined;
+        const report = await runGate(file, policy, repository !== undefined ? { repository } : {});
         const label = ociDigest !== undefined ? pinnedLabel(args.bundle, ociDigest) : file;
-        verification = toResult(report, { ociDigest, reference: remote !== undefined ? args.bundle : undefined, policy: policy.source });
+        verification = toResult(report, { ociDigest, reference: ociDigest !== undefined ? args.bundle : undefined, policy: policy.source });
         const printer = { log: (l: string) => this.log(l), logToStderr: (l: string) => this.logToStderr(l), jsonEnabled: () => this.jsonEnabled(), version: this.config.version };
         await printReport(printer, report, verification, { format: 'text' }, { label, policyFile: flags.policy });
         if (!report.verified && report.enforced) {

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
-import { parseReference } from '@wpack/registry-client';
 import {
   keyHint,
   loadPolicy,
@@ -17,7 +16,7 @@ import {
 } from '@wpack/verifier';
 import type { Interfaces } from '@oclif/core';
 import { WpackCommand } from '../base-command.js';
-import { pinnedLabel, withLocalBundle } from '../bundle-source.js';
+import { pinnedLabel, repositoryOf, withLocalBundle } from '../bundle-source.js';
 import { EXIT } from '../exit-codes.js';
 import { outputFlags, printReport, toResult, type VerifyResult } from '../gate-output.js';
 import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
@@ -63,13 +62,13 @@ export default class Verify extends WpackCommand {
     const policy = flags.policy !== undefined ? await loadPolicy(flags.policy) : undefined;
     const signaturePolicy = policy === undefined ? await quickCheckPolicy(flags) : undefined;
     return withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
-      const remote = ociDigest !== undefined ? parseReference(args.bundle) : undefined;
+      const repository = ociDigest !== undefined ? await repositoryOf(args.bundle) : undefined;
       const report: GateReport =
         policy !== undefined
-          ? await runGate(file, policy, remote !== undefined ? { repository: `${remote.registry}/${remote.repository}` } : {})
+          ? await runGate(file, policy, repository !== undefined ? { repository } : {})
           : await runSignatureCheck(file, signaturePolicy as SignaturePolicy);
       const label = ociDigest !== undefined ? pinnedLabel(args.bundle, ociDigest) : file;
-      const result = toResult(report, { ociDigest, reference: remote !== undefined ? args.bundle : undefined, policy: policy?.source });
+      const result = toResult(report, { ociDigest, reference: ociDigest !== undefined ? args.bundle : undefined, policy: policy?.source });
       await printReport(this.printer(), report, result, flags, { label, policyFile: flags.policy });
       if (!report.verified && report.enforced) process.exitCode = EXIT.denied;
       return result;

@@ -8,7 +8,7 @@
  * Hand-written on purpose (DESIGN §11): no library parses this grammar, and
  * the checks below are the security boundary of `wpack verify`.
  */
-import ipaddr from 'ipaddr.js';
+import { ipaddr } from './ip.js';
 import { ManifestError } from '../errors.js';
 import { collapseStars, hasWildcard } from './glob.js';
 
@@ -371,14 +371,14 @@ function parseIp(text: string, version: 4 | 6): Host {
   if (prefixText !== undefined && (!/^(0|[1-9]\d{0,2})$/.test(prefixText) || prefix > bits)) {
     throw invalid(`cidr prefix must be 0-${bits}`);
   }
-  const valid = version === 4 ? ipaddr.IPv4.isValidFourPartDecimal(address) : ipaddr.IPv6.isValid(address);
+  const valid = version === 4 ? ipaddr().IPv4.isValidFourPartDecimal(address) : ipaddr().IPv6.isValid(address);
   if (!valid) throw invalid(`invalid ipv${version} address "${address}"`);
-  const parsed = ipaddr.parse(address);
+  const parsed = ipaddr().parse(address);
   // An IPv4-mapped IPv6 address IS that IPv4 address; spell it the simple way.
-  if (prefix === bits && parsed instanceof ipaddr.IPv6 && parsed.isIPv4MappedAddress()) {
+  if (prefix === bits && parsed instanceof ipaddr().IPv6 && parsed.isIPv4MappedAddress()) {
     return { type: 'ip', version: 4, address: parsed.toIPv4Address().toString(), prefix: 32 };
   }
-  const network = (version === 4 ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(`${address}/${prefix}`);
+  const network = (version === 4 ? ipaddr().IPv4 : ipaddr().IPv6).networkAddressFromCIDR(`${address}/${prefix}`);
   return { type: 'ip', version, address: network.toString(), prefix };
 }
 

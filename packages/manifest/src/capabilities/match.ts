@@ -10,7 +10,7 @@
  * alone, not by `env:APP_*` (the Kyverno `AllIn` mistake DESIGN §2 warns of).
  * Each kind below defines its reach as a set and answers both questions on it.
  */
-import ipaddr from 'ipaddr.js';
+import { ipaddr } from './ip.js';
 import type {
   AnyCapability,
   Capability,
@@ -166,7 +166,7 @@ interface IpRange {
  * compare as the same addresses they are.
  */
 function ipRange(host: Extract<Host, { type: 'ip' }>): IpRange {
-  const bytes = ipaddr.parse(host.address).toByteArray();
+  const bytes = ipaddr().parse(host.address).toByteArray();
   let value = bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
   let prefix = host.prefix;
   if (host.version === 4) {

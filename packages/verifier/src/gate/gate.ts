@@ -6,7 +6,8 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
+import type picomatchType from 'picomatch';
 import {
   COMPONENT_FILE,
   ManifestError,
@@ -202,6 +203,8 @@ function interfaceDifference(recorded: ComponentInterface, real: ComponentInterf
 
 function scope(policy: LoadedPolicy, repository: string | undefined): GateFinding[] {
   if (repository === undefined || policy.scopes.length === 0) return [];
+  // Loaded only for a reference under a scoped policy.
+  const picomatch = createRequire(import.meta.url)('picomatch') as typeof picomatchType;
   if (policy.scopes.some((s) => picomatch(s, { dot: true })(repository))) return [];
   return [
     {

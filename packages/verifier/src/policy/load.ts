@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import type { ParseError } from 'jsonc-parser';
 import { parseCapabilityPattern, WpackError, type CapabilityPattern, type ValidationProblem } from '@wpack/manifest';
 import { keyHint, loadPublicKey } from '../signatures/keys.js';
 import { loadTrustedRoot, publicGoodTrustedRoot } from '../signatures/trusted-root.js';
@@ -40,8 +40,18 @@ export interface LoadedPolicy {
   limits: PolicyLimits;
 }
 
-/** Parses policy text: JSON, with `//` and block comments and trailing commas allowed. */
-export function parsePolicyText(text: string, source: string): unknown {
+/**
+ * Parses policy text: JSON, with `//` and block comments and trailing commas
+ * allowed. Plain JSON takes the fast path; jsonc-parser is loaded only for
+ * text JSON.parse refuses.
+ */
+export async function parsePolicyText(text: string, source: string): Promise<unknown> {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // Comments, trailing commas, or a real syntax error: jsonc-parser tells which.
+  }
+  const { parse: parseJsonc, printParseErrorCode } = await import('jsonc-parser');
   const errors: ParseError[] = [];
   const doc = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false }) as unknown;
   const first = errors[0];
@@ -59,7 +69,7 @@ export async function loadPolicy(file: string): Promise<LoadedPolicy> {
   const text = await readFile(source, 'utf8').catch((err: unknown) => {
     throw new VerifierError('POLICY_NOT_FOUND', `cannot read policy ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   });
-  const doc = parsePolicyText(text, file);
+  const doc = await parsePolicyText(text, file);
   const problems = validatePolicySchema(doc);
   if (problems.length > 0) throw new PolicyValidationError(file, problems);
   const policy = doc as PolicyDocument;

@@ -64,7 +64,7 @@ export default class PolicyInit extends WpackCommand {
     const text = render({ worlds: flags.world, provides: flags.provides ?? [], signers, allow, narrow });
 
     // What is written must load: check it before it reaches the disk.
-    const problems = validatePolicyDocument(parsePolicyText(text, 'the generated policy'));
+    const problems = validatePolicyDocument(await parsePolicyText(text, 'the generated policy'));
     if (problems.length > 0) throw new PolicyValidationError('the generated policy', problems);
 
     const out = resolve(flags.output);
