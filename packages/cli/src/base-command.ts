@@ -1,4 +1,4 @@
-import { Command } from '@oclif/core';
+import { Command } from '@oclif/core/command';
 import { ManifestValidationError, type ValidationProblem } from '@wpack/manifest';
 import { PolicyValidationError } from '@wpack/verifier';
 import { EXIT, errorCodeFor, exitCodeFor } from './exit-codes.js';

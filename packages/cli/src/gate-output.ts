@@ -4,7 +4,7 @@
  * GitHub annotations when GITHUB_ACTIONS=true.
  */
 import { relative, resolve } from 'node:path';
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import type { GateFinding, GateReport } from '@wpack/verifier';
 import { githubAnnotations } from './report/github.js';
 import { renderSarif } from './report/sarif.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import type { PullOptions } from '@wpack/manifest';
 import type { ClientOptions } from '@wpack/registry-client';
 

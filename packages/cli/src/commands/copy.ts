@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import { copy, formatReference, manifestReference, parseReference, RemoteRepository, type CopyResult } from '@wpack/registry-client';
 import { WpackCommand } from '../base-command.js';
 import { clientOptions, registryFlags } from '../registry-flags.js';

@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { extractBundle } from '@wpack/manifest';
 import { loadPolicy, runGate, VerifierError } from '@wpack/verifier';
 import { WpackCommand } from '../base-command.js';

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import { readBundle, type BundleContents, type LockedFile, type LockedManifest } from '@wpack/manifest';
 import { describeSignature, publicGoodTrustedRoot, verifySignatures, type SignatureDescription } from '@wpack/verifier';
 import { WpackCommand } from '../base-command.js';

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { generateKeyPair, VerifierError } from '@wpack/verifier';
 import { WpackCommand } from '../base-command.js';
 import { readPasswordFromStdin } from '../stdin.js';

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { RegistryError, RegistryHttp, storeDockerCredentials } from '@wpack/registry-client';
 import { WpackCommand } from '../base-command.js';
 import { clientOptions, registryFlags } from '../registry-flags.js';

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import { storeDockerCredentials } from '@wpack/registry-client';
 import { WpackCommand } from '../base-command.js';
 

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { pullBundle, type PullResult } from '@wpack/manifest';
 import { parseReference } from '@wpack/registry-client';
 import { WpackCommand } from '../base-command.js';

@@ -1,5 +1,4 @@
 import { open, unlink } from 'node:fs/promises';
-import tar from 'tar-stream';
 import { ManifestError } from '../errors.js';
 import { checkEntryName } from './entry-names.js';
 import { indexArchive, type TarIndex } from './tar-index.js';
@@ -64,6 +63,8 @@ async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
 
 /** One entry plus the end-of-archive blocks, as tar-stream encodes them. */
 async function encodeEntry(name: string, data: Buffer, mtime: Date): Promise<Buffer> {
+  // Loaded here: reading a bundle must not pay for the writer.
+  const { default: tar } = await import('tar-stream');
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { ManifestError, requirementFor } from '@wpack/manifest';
 import { loadHostProfiles, parsePolicyText, POLICY_SCHEMA_ID, PolicyValidationError, resolveHostWorld, validatePolicyDocument, VerifierError } from '@wpack/verifier';
 import { WpackCommand } from '../../base-command.js';
