@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the sample component: build it, write its manifest, bundle
-# it reproducibly, sign it with a fresh key, inspect and verify it, extract it.
+# it reproducibly, sign it with a fresh key, inspect and verify it, then gate
+# it against a host policy and hand it to a runtime directory.
 set -euo pipefail
 cd "$(dirname "$0")/hello"
 wpack() { node ../../packages/cli/bin/run.js "$@"; }
@@ -38,6 +39,23 @@ wpack inspect build/hello.wpack
 step verify build/hello.wpack --key build/release.pub
 wpack verify build/hello.wpack --key build/release.pub
 
-step extract build/hello.wpack build/extracted --force
-wpack extract build/hello.wpack build/extracted --force
+step policy init --world wasi:cli/imports@0.2.3 --key release.pub -o build/host-policy.json --force
+wpack policy init --world wasi:cli/imports@0.2.3 --key release.pub -o build/host-policy.json --force
+
+step verify build/hello.wpack --policy build/host-policy.json
+if wpack verify build/hello.wpack --policy build/host-policy.json; then
+  echo "unexpected: the starting policy grants neither env:APP_* nor filesystem:read:/data" >&2
+  exit 1
+fi
+echo "(exit 1: denied, as it should be — the starting policy grants only what needs no narrowing)"
+
+# The host decides to grant the two narrowed capabilities the component declares.
+sed -i 's|^    "allow": \[$|    "allow": [\n      "env:APP_*",\n      "filesystem:read:/data",|' build/host-policy.json
+echo '(granted env:APP_* and filesystem:read:/data in build/host-policy.json)'
+
+step verify build/hello.wpack --policy build/host-policy.json
+wpack verify build/hello.wpack --policy build/host-policy.json
+
+step extract build/hello.wpack build/extracted --policy build/host-policy.json --force
+wpack extract build/hello.wpack build/extracted --policy build/host-policy.json --force
 ls -R build/extracted
