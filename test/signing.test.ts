@@ -1,6 +1,6 @@
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createPublicKey, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { copyFile, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DSSEBundleBuilder, MessageSignatureBundleBuilder } from '@sigstore/sign';
@@ -16,6 +16,7 @@ import {
   type SignaturePolicy,
   type TrustedKey,
 } from '@wpack/verifier';
+import { keySigner } from './helpers/gate.js';
 import { makeProject } from './helpers/project.js';
 import { runShell, runWpack } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
@@ -46,17 +47,6 @@ async function verifyFile(file: string, policy: Partial<SignaturePolicy> = {}) {
 async function appendSignature(file: string, json: unknown): Promise<void> {
   const head = await readBundleHead(file);
   await appendEntry(file, `signatures/${String(head.signatures.length + 1)}.sigstore.json`, Buffer.from(JSON.stringify(json)), new Date(0));
-}
-
-function keySigner(priv: KeyObject) {
-  const publicKey = createPublicKey(priv);
-  return {
-    sign: (data: Buffer) =>
-      Promise.resolve({
-        signature: cryptoSign('sha256', data, priv),
-        key: { $case: 'publicKey' as const, publicKey: String(publicKey.export({ type: 'spki', format: 'pem' })), hint: keyHint(publicKey) },
-      }),
-  };
 }
 
 async function flipByteAt(file: string, offset: number): Promise<void> {

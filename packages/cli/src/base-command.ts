@@ -2,6 +2,7 @@ import { Command } from '@oclif/core/command';
 import { ManifestValidationError, type ValidationProblem } from '@wpack/manifest';
 import { PolicyValidationError } from '@wpack/verifier';
 import { EXIT, errorCodeFor, exitCodeFor } from './exit-codes.js';
+import type { Printer } from './gate-output.js';
 
 /**
  * Every wpack command extends this: `--json` on all of them, and one policy
@@ -10,6 +11,11 @@ import { EXIT, errorCodeFor, exitCodeFor } from './exit-codes.js';
  */
 export abstract class WpackCommand extends Command {
   static override enableJsonFlag = true;
+
+  /** Where a shared report printer writes: this command's log, JSON mode and version. */
+  protected printer(): Printer {
+    return { log: (l: string) => this.log(l), jsonEnabled: () => this.jsonEnabled(), version: this.config.version };
+  }
 
   protected override catch(err: Error & { oclif?: { exit?: number } }): Promise<unknown> {
     // `this.exit(n)` throws an ExitError carrying no message worth printing.

@@ -5,7 +5,8 @@
  */
 import { relative, resolve } from 'node:path';
 import * as Flags from '@oclif/core/flags';
-import type { GateFinding, GateReport } from '@wpack/verifier';
+import { runGate, runSignatureCheck, type GateFinding, type GateReport, type LoadedPolicy, type SignaturePolicy } from '@wpack/verifier';
+import { pinnedLabel, repositoryOf } from './bundle-source.js';
 import { githubAnnotations } from './report/github.js';
 import { renderSarif } from './report/sarif.js';
 import { renderText } from './report/text.js';
@@ -33,9 +34,33 @@ export interface VerifyResult {
 
 export interface Printer {
   log(line: string): void;
-  logToStderr(line: string): void;
   jsonEnabled(): boolean;
   version: string;
+}
+
+/** What to check a bundle against: a host policy (the gate), or keys and identities (the quick check). */
+export type Check = { policy: LoadedPolicy; policyFile: string } | { signatures: SignaturePolicy };
+
+/**
+ * Runs the gate or the quick check on a local file (pulled from `argument`
+ * when `ociDigest` is set), prints the report as the flags ask, and returns
+ * it with its `--json` form. Shared by `verify` and `extract --policy`.
+ */
+export async function checkAndReport(
+  out: Printer,
+  argument: string,
+  file: string,
+  ociDigest: string | undefined,
+  check: Check,
+  flags: { format: 'text' | 'json' | 'sarif'; output?: string | undefined },
+): Promise<{ report: GateReport; result: VerifyResult; label: string }> {
+  const repository = ociDigest !== undefined ? await repositoryOf(argument) : undefined;
+  const report =
+    'policy' in check ? await runGate(file, check.policy, repository !== undefined ? { repository } : {}) : await runSignatureCheck(file, check.signatures);
+  const label = ociDigest !== undefined ? pinnedLabel(argument, ociDigest) : file;
+  const result = toResult(report, { ociDigest, reference: ociDigest !== undefined ? argument : undefined, policy: 'policy' in check ? check.policy.source : undefined });
+  await printReport(out, report, result, flags, { label, policyFile: 'policy' in check ? check.policyFile : undefined });
+  return { report, result, label };
 }
 
 export function toResult(report: GateReport, extra: { ociDigest?: string | undefined; reference?: string | undefined; policy?: string | undefined }): VerifyResult {

@@ -2,10 +2,10 @@ import { relative, resolve } from 'node:path';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { extractBundle } from '@wpack/manifest';
-import { loadPolicy, runGate, VerifierError } from '@wpack/verifier';
+import { loadPolicy, VerifierError } from '@wpack/verifier';
 import { WpackCommand } from '../base-command.js';
-import { pinnedLabel, repositoryOf, withLocalBundle } from '../bundle-source.js';
-import { printReport, toResult, type VerifyResult } from '../gate-output.js';
+import { withLocalBundle } from '../bundle-source.js';
+import { checkAndReport, type VerifyResult } from '../gate-output.js';
 import { byteProgress } from '../progress.js';
 import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
 
@@ -48,12 +48,9 @@ export default class Extract extends WpackCommand {
       let verification: VerifyResult | undefined;
       let verifiedDigest: string | undefined;
       if (policy !== undefined) {
-        const repository = ociDigest !== undefined ? await repositoryOf(args.bundle) : undefined;
-        const report = await runGate(file, policy, repository !== undefined ? { repository } : {});
-        const label = ociDigest !== undefined ? pinnedLabel(args.bundle, ociDigest) : file;
-        verification = toResult(report, { ociDigest, reference: ociDigest !== undefined ? args.bundle : undefined, policy: policy.source });
-        const printer = { log: (l: string) => this.log(l), logToStderr: (l: string) => this.logToStderr(l), jsonEnabled: () => this.jsonEnabled(), version: this.config.version };
-        await printReport(printer, report, verification, { format: 'text' }, { label, policyFile: flags.policy });
+        const check = { policy, policyFile: flags.policy ?? policy.source };
+        const { report, result, label } = await checkAndReport(this.printer(), args.bundle, file, ociDigest, check, { format: 'text' });
+        verification = result;
         if (!report.verified && report.enforced) {
           throw new VerifierError('VERIFICATION_FAILED', `${label} did not pass ${flags.policy ?? 'the policy'}: nothing was extracted`, { category: 'denied' });
         }

@@ -7,19 +7,16 @@ import {
   loadPublicKey,
   loadTrustedRoot,
   publicGoodTrustedRoot,
-  runGate,
-  runSignatureCheck,
   VerifierError,
-  type GateReport,
   type IdentityMatcher,
   type SignaturePolicy,
   type TrustedKey,
 } from '@wpack/verifier';
 import type { Interfaces } from '@oclif/core';
 import { WpackCommand } from '../base-command.js';
-import { pinnedLabel, repositoryOf, withLocalBundle } from '../bundle-source.js';
+import { withLocalBundle } from '../bundle-source.js';
 import { EXIT } from '../exit-codes.js';
-import { outputFlags, printReport, toResult, type VerifyResult } from '../gate-output.js';
+import { checkAndReport, outputFlags, type Check, type VerifyResult } from '../gate-output.js';
 import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
 
 export type { VerifyResult } from '../gate-output.js';
@@ -60,32 +57,15 @@ export default class Verify extends WpackCommand {
   async run(): Promise<VerifyResult> {
     const { args, flags } = await this.parse(Verify);
     // Everything about the input is checked before anything is pulled.
-    const policy = flags.policy !== undefined ? await loadPolicy(flags.policy) : undefined;
-    const signaturePolicy = policy === undefined ? await quickCheckPolicy(flags) : undefined;
+    const check: Check =
+      flags.policy !== undefined ? { policy: await loadPolicy(flags.policy), policyFile: flags.policy } : { signatures: await quickCheckPolicy(flags) };
     return withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
-      const repository = ociDigest !== undefined ? await repositoryOf(args.bundle) : undefined;
-      const report: GateReport =
-        policy !== undefined
-          ? await runGate(file, policy, repository !== undefined ? { repository } : {})
-          : await runSignatureCheck(file, signaturePolicy as SignaturePolicy);
-      const label = ociDigest !== undefined ? pinnedLabel(args.bundle, ociDigest) : file;
-      const result = toResult(report, { ociDigest, reference: ociDigest !== undefined ? args.bundle : undefined, policy: policy?.source });
-      await printReport(this.printer(), report, result, flags, { label, policyFile: flags.policy });
+      const { report, result } = await checkAndReport(this.printer(), args.bundle, file, ociDigest, check, flags);
       if (!report.verified && report.enforced) process.exitCode = EXIT.denied;
       return result;
     });
   }
-
-  private printer() {
-    return {
-      log: (l: string) => this.log(l),
-      logToStderr: (l: string) => this.logToStderr(l),
-      jsonEnabled: () => this.jsonEnabled(),
-      version: this.config.version,
-    };
-  }
 }
-
 
 async function quickCheckPolicy(flags: VerifyFlags): Promise<SignaturePolicy> {
   const identity = flags['certificate-identity'] ?? flags['certificate-identity-regexp'];

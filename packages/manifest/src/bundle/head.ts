@@ -16,6 +16,21 @@ export interface BundleHead {
 }
 
 /**
+ * One entry's bytes, read at its offset: unverified (no digest is checked),
+ * for callers that have decided to look at them anyway.
+ */
+export async function readEntryBytes(file: string, entry: { dataOffset: number; size: number }): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(entry.size);
+    await fh.read(buf, 0, entry.size, entry.dataOffset);
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
  * The locked manifest and the signatures of a bundle, read by header walk
  * without touching the component or resources. For signing and listing; it
  * checks no file digest, so never treat it as verification (readBundle is).
@@ -24,16 +39,9 @@ export async function readBundleHead(file: string): Promise<BundleHead> {
   const index = await indexArchive(file, DEFAULT_LIMITS.maxEntries);
   const first = index.entries[0];
   if (first?.name !== MANIFEST_FILE) throw new ManifestError('INVALID_BUNDLE', `${file} does not start with ${MANIFEST_FILE}: not a wpack bundle`);
-  const read = async (at: number, size: number, max: number, what: string): Promise<Buffer> => {
+  const read = (at: number, size: number, max: number, what: string): Promise<Buffer> => {
     if (size > max) throw new ManifestError('BUNDLE_TOO_LARGE', `${what} is ${String(size)} bytes, over the ${String(max)}-byte limit`);
-    const fh = await open(file, 'r');
-    try {
-      const buf = Buffer.alloc(size);
-      await fh.read(buf, 0, size, at);
-      return buf;
-    } finally {
-      await fh.close();
-    }
+    return readEntryBytes(file, { dataOffset: at, size });
   };
   const manifestBytes = await read(first.dataOffset, first.size, DEFAULT_LIMITS.maxManifestBytes, MANIFEST_FILE);
   const manifest = validateLockedManifest(parseJson(manifestBytes.toString('utf8'), `${file}: ${MANIFEST_FILE}`), `${file}: ${MANIFEST_FILE}`);

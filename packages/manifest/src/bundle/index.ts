@@ -10,5 +10,5 @@ export { appendEntry } from './append.js';
 export { indexArchive } from './tar-index.js';
 export type { TarEntryRef, TarIndex } from './tar-index.js';
 export { isSignatureEntry } from './entry-names.js';
-export { readBundleHead } from './head.js';
+export { readBundleHead, readEntryBytes } from './head.js';
 export type { BundleHead } from './head.js';

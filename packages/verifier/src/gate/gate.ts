@@ -4,7 +4,7 @@
  * is complete. One validated read of the archive serves every step: the
  * digest and signatures checked are the ones the integrity pass read.
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type picomatchType from 'picomatch';
@@ -13,6 +13,7 @@ import {
   ManifestError,
   readBundle,
   readBundleHead,
+  readEntryBytes,
   readComponentInterface,
   WpackError,
   type ComponentInterface,
@@ -141,7 +142,7 @@ async function integrity(file: string): Promise<IntegrityRead> {
     // Report the other steps on what the archive claims, read without digests.
     const head = await readBundleHead(file);
     const entry = head.index.entries.find((e) => e.name === COMPONENT_FILE);
-    componentBytes = entry === undefined ? Buffer.alloc(0) : await readAt(file, entry.dataOffset, entry.size);
+    componentBytes = entry === undefined ? Buffer.alloc(0) : await readEntryBytes(file, entry);
     read = { ...head, archiveSize: (await stat(file)).size };
   }
   const recorded = read.manifest.interface;
@@ -170,17 +171,6 @@ async function integrity(file: string): Promise<IntegrityRead> {
     });
   }
   return { digest: read.digest, manifest: read.manifest, signatures: read.signatures, component, archiveSize: read.archiveSize, findings };
-}
-
-async function readAt(file: string, offset: number, size: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(size);
-    await fh.read(buf, 0, size, offset);
-    return buf;
-  } finally {
-    await fh.close();
-  }
 }
 
 function interfaceDifference(recorded: ComponentInterface, real: ComponentInterface): string | undefined {

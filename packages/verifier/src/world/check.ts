@@ -68,8 +68,8 @@ export async function checkWorld(component: ComponentInterface, host: HostSpec):
   const newer: Newer[] = [];
   for (const imp of component.imports) {
     const r = checkImport(imp.name, offers, host);
-    if ('newer' in r) newer.push(r.newer);
-    else findings.push(...r.findings);
+    if (Array.isArray(r)) findings.push(...r);
+    else newer.push(r);
   }
   findings.push(...groupNewer(newer));
   findings.push(...checkExports(component, entryWorlds));
@@ -123,12 +123,8 @@ function groupNewer(list: Newer[]): GateFinding[] {
   });
 }
 
-function checkImport(name: string, offers: Map<string, Offer[]>, host: HostSpec): { findings: GateFinding[] } | { newer: Newer } {
-  const result = checkImportFindings(name, offers, host);
-  return Array.isArray(result) ? { findings: result } : { newer: result };
-}
-
-function checkImportFindings(name: string, offers: Map<string, Offer[]>, host: HostSpec): GateFinding[] | Newer {
+/** The import's findings, or, when it is only newer than the host's within a track, that fact for grouping. */
+function checkImport(name: string, offers: Map<string, Offer[]>, host: HostSpec): GateFinding[] | Newer {
   const { base, version } = splitVersion(name);
   const list = offers.get(base) ?? [];
   const notProvided = (why: string): GateFinding => ({
