@@ -6,15 +6,19 @@
  */
 import { GATE_FINDING_CODES, type GateReport } from '@wpack/verifier';
 
-export const SARIF_HELP_URI = 'https://github.com/wpack-dev/wpack#gate-deployments-in-ci';
-
 export async function renderSarif(report: GateReport, ctx: { label: string; artifact: string; version: string }): Promise<string> {
   const { SarifBuilder, SarifRunBuilder, SarifResultBuilder, SarifRuleBuilder } = await import('node-sarif-builder');
-  const run = new SarifRunBuilder().initSimple({ toolDriverName: 'wpack', toolDriverVersion: ctx.version, url: SARIF_HELP_URI });
+  const run = new SarifRunBuilder().initSimple({ toolDriverName: 'wpack', toolDriverVersion: ctx.version });
   const used = new Set(report.findings.filter((f) => f.severity !== 'info').map((f) => f.code));
   for (const [code, info] of Object.entries(GATE_FINDING_CODES)) {
     if (!used.has(code as keyof typeof GATE_FINDING_CODES)) continue;
-    run.addRule(new SarifRuleBuilder().initSimple({ ruleId: code, shortDescriptionText: info.title, fullDescriptionText: `${info.step} step: ${info.title}`, helpUri: SARIF_HELP_URI }));
+    run.addRule(
+      new SarifRuleBuilder().initSimple({
+        ruleId: code,
+        shortDescriptionText: info.title,
+        fullDescriptionText: `wpack verify, ${info.step} step: ${info.title} (README: "Gate deployments in CI", finding codes)`,
+      }),
+    );
   }
   for (const f of report.findings) {
     if (f.severity === 'info') continue;
