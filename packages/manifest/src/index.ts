@@ -5,6 +5,22 @@ export type { ErrorCategory, ManifestErrorCode, ValidationProblem } from './erro
 export * from './capabilities/index.js';
 export { readComponentInterface } from './component/index.js';
 export type { ComponentExtern, ComponentInterface, ExternKind } from './component/index.js';
+export {
+  formatFuncType,
+  formatValType,
+  originKey,
+  readComponentTypes,
+} from './component/index.js';
+export type {
+  ComponentTypes,
+  FormatOptions,
+  FuncType,
+  ImportedType,
+  InstanceType,
+  PrimitiveKind,
+  ResourceType,
+  ValType,
+} from './component/index.js';
 export { canonicalJson } from './manifest/canonical-json.js';
 export { loadSourceManifest } from './manifest/load.js';
 export { parseJson, validateLockedManifest, validateSourceManifest } from './manifest/validate.js';

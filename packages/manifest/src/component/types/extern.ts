@@ -1,0 +1,88 @@
+// Decoding of names, externtypes and vector counts shared by the type reader.
+import type { BinaryReader } from '../binary-reader.js';
+import { UnsupportedEncoding } from './scope.js';
+
+/** Binary.md `externtype`, decoded but not yet resolved against an index space. */
+export type ExternDesc =
+  | { sort: 'module' }
+  | { sort: 'func'; type: number }
+  | { sort: 'value' }
+  | { sort: 'type'; eq?: number }
+  | { sort: 'component'; type: number }
+  | { sort: 'instance'; type: number };
+
+/**
+ * A vector count, checked against the bytes left (every item takes at least
+ * one byte), so a corrupt count cannot drive a long loop.
+ */
+export function vecCount(r: BinaryReader): number {
+  const count = r.u32();
+  if (count > r.end - r.offset) r.fail('vector count larger than its section');
+  return count;
+}
+
+/**
+ * Binary.md `nameattributes`: 0x00 / 0x01 (legacy interface names) carry just
+ * the name; 0x02 adds attributes (0x00 implements, 0x01 versionsuffix,
+ * 0x02 external-id), of which only a version suffix changes the name.
+ */
+export function readExternName(r: BinaryReader): string {
+  const tag = r.byte();
+  if (tag === 0x00 || tag === 0x01) return r.name();
+  if (tag !== 0x02) throw new UnsupportedEncoding(`unknown name encoding 0x${tag.toString(16)}`);
+  let name = r.name();
+  const count = vecCount(r);
+  for (let i = 0; i < count; i++) {
+    const attr = r.byte();
+    const value = r.name();
+    if (attr === 0x01 && !name.includes('@')) name += value.startsWith('@') ? value : `@${value}`;
+    else if (attr > 0x02) throw new UnsupportedEncoding(`unknown name attribute 0x${attr.toString(16)}`);
+  }
+  return name;
+}
+
+/** Binary.md `externtype` (called `externdesc` in older versions). */
+export function readExternDesc(r: BinaryReader): ExternDesc {
+  const tag = r.byte();
+  switch (tag) {
+    case 0x00: {
+      if (r.byte() !== 0x11) throw new UnsupportedEncoding('core extern that is not a module');
+      r.u32();
+      return { sort: 'module' };
+    }
+    case 0x01:
+      return { sort: 'func', type: r.u32() };
+    case 0x02: {
+      // valuebound: 0x00 eq valueidx | 0x01 valtype
+      const bound = r.byte();
+      if (bound === 0x00) r.u32();
+      else if (bound === 0x01) r.s33();
+      else throw new UnsupportedEncoding(`unknown value bound 0x${bound.toString(16)}`);
+      return { sort: 'value' };
+    }
+    case 0x03: {
+      // typebound: 0x00 eq typeidx | 0x01 sub resource
+      const bound = r.byte();
+      if (bound === 0x00) return { sort: 'type', eq: r.u32() };
+      if (bound === 0x01) return { sort: 'type' };
+      throw new UnsupportedEncoding(`unknown type bound 0x${bound.toString(16)}`);
+    }
+    case 0x04:
+      return { sort: 'component', type: r.u32() };
+    case 0x05:
+      return { sort: 'instance', type: r.u32() };
+    default:
+      throw new UnsupportedEncoding(`unknown extern type 0x${tag.toString(16)}`);
+  }
+}
+
+/** Binary.md `sort`: 0x00 is followed by a `core:sort` byte. Returns the component sort byte. */
+export function readSort(r: BinaryReader): number {
+  const sort = r.byte();
+  if (sort === 0x00) r.byte();
+  else if (sort > 0x05) throw new UnsupportedEncoding(`unknown sort 0x${sort.toString(16)}`);
+  return sort;
+}
+
+export const SORT_TYPE = 0x03;
+export const SORT_INSTANCE = 0x05;
