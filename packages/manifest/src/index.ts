@@ -13,6 +13,7 @@ export {
 } from './component/index.js';
 export type {
   ComponentTypes,
+  ExportedType,
   FormatOptions,
   FuncType,
   ImportedType,

@@ -6,6 +6,7 @@ export { originKey } from './types/model.js';
 export type { FormatOptions } from './types/format.js';
 export type {
   ComponentTypes,
+  ExportedType,
   FuncType,
   ImportedType,
   InstanceType,

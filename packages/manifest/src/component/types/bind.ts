@@ -10,13 +10,28 @@ import type { InstanceDef, ReadContext } from './scope.js';
 export function bindInstance(ctx: ReadContext, def: InstanceDef, importName: string): InstanceType {
   const origins = new Map<string, string>();
   for (const [placeholder, resource] of def.declared) origins.set(placeholder, originKey(importName, resource));
+  return rebindInstance(ctx, def, origins);
+}
+
+/** A copy of `inst` (functions and types only) with resource origins replaced by `origins`. */
+export function rebindInstance(ctx: ReadContext, inst: InstanceType, origins: ReadonlyMap<string, string>): InstanceType {
   const binder = new Binder(ctx, origins);
   const out: InstanceType = { kind: 'instance', functions: {}, types: {} };
-  for (const [name, func] of Object.entries(def.functions)) setOwn(out.functions, name, binder.func(func));
-  for (const [name, type] of Object.entries(def.types)) {
+  for (const [name, func] of Object.entries(inst.functions)) setOwn(out.functions, name, binder.func(func));
+  for (const [name, type] of Object.entries(inst.types)) {
     setOwn(out.types, name, type.kind === 'resource' ? binder.resource(type) : binder.val(type));
   }
   return out;
+}
+
+/** A copy of `func` with resource origins replaced by `origins`. */
+export function rebindFunc(ctx: ReadContext, func: FuncType, origins: ReadonlyMap<string, string>): FuncType {
+  return new Binder(ctx, origins).func(func);
+}
+
+/** A copy of `type` with resource origins replaced by `origins`. */
+export function rebindVal(ctx: ReadContext, type: ValType, origins: ReadonlyMap<string, string>): ValType {
+  return new Binder(ctx, origins).val(type);
 }
 
 /** Rewrites placeholder origins; shared sub-trees stay shared (memoised by identity). */

@@ -1,6 +1,7 @@
-// Steps over Binary.md "Canonical Definitions" (section 8). The type reader
-// does not need what canon defines (functions for exports and core code), but
-// decodes every opcode so that an unknown, future one is noticed and reported.
+// Reads Binary.md "Canonical Definitions" (section 8). Only `canon lift`
+// defines a component function (the export reader needs its type); the rest
+// define core functions. Every opcode is decoded so that an unknown, future
+// one is noticed and reported.
 import type { BinaryReader } from '../binary-reader.js';
 import { vecCount } from './extern.js';
 import { UnsupportedEncoding } from './scope.js';
@@ -70,16 +71,22 @@ function skipOpts(r: BinaryReader): void {
   }
 }
 
-/** Decodes a whole canon section. @throws UnsupportedEncoding on an unknown opcode. */
-export function skipCanonSection(r: BinaryReader): void {
+/**
+ * Decodes a whole canon section, calling `onLift` with the type index of
+ * every `canon lift` in order (each adds one component function).
+ * @throws UnsupportedEncoding on an unknown opcode.
+ */
+export function readCanonSection(r: BinaryReader, onLift: (typeIndex: number) => void): void {
   const count = vecCount(r);
   for (let i = 0; i < count; i++) {
     const op = r.byte();
     const layout = LAYOUT.get(op);
     if (layout === undefined) throw new UnsupportedEncoding(`unknown canon opcode 0x${op.toString(16)}`);
-    for (const imm of layout) {
-      if (imm === 'u32') r.u32();
-      else if (imm === 'byte') r.byte();
+    for (const [n, imm] of layout.entries()) {
+      if (imm === 'u32') {
+        const value = r.u32();
+        if (op === 0x00 && n === 3) onLift(value);
+      } else if (imm === 'byte') r.byte();
       else if (imm === 'opts') skipOpts(r);
       else if (r.byte() === 0x00) r.s33(); // resultlist: 0x00 valtype | 0x01 0x00
       else r.byte();

@@ -1,4 +1,4 @@
-// The structural type model of a component's imports: plain, JSON-serialisable
+// The structural type model of a component's imports and exports: plain, JSON-serialisable
 // data, so a comparator (or a host profile shipped as JSON) can use it as is.
 // The rules it supports: instances compare by width, functions and value types
 // exactly, resources nominally by origin key (DESIGN §7, the world step).
@@ -69,10 +69,17 @@ export type ImportedType =
   /** The type could not be read (an encoding this reader does not know); see the warnings. */
   | { kind: 'unknown'; reason: string };
 
+/** What one top-level export is, structurally (the shapes of {@link ImportedType}). */
+export type ExportedType = ImportedType;
+
 export interface ComponentTypes {
   imports: { name: string; type: ImportedType }[];
-  /** Exports by name only: their types need the nested shim components evaluated. */
-  exports: { name: string; kind: string }[];
+  /**
+   * What every top-level export is, in the same shapes as imports. Resources
+   * the component defines get the origin key of the interface that first
+   * exports them; re-exported imported resources keep their import origin.
+   */
+  exports: { name: string; type: ExportedType }[];
   warnings: string[];
 }
 

@@ -24,12 +24,57 @@ export interface InstanceDef extends InstanceType {
   declared: Map<string, string>;
 }
 
-/** An entry of an instance index space: a typed instance (an import) or one we do not model. */
-export type InstanceEntry = InstanceType | { kind: 'unknown'; reason: string };
+/**
+ * Something an index space holds but this reader could not type. `reported`:
+ * the cause is already in the warnings, so what depends on it adds none.
+ */
+export interface Unknown {
+  kind: 'unknown';
+  reason: string;
+  reported?: boolean;
+}
+
+/**
+ * An instance made inside the component (instantiated, or of inline exports):
+ * beyond the functions and types of {@link InstanceType}, it can export
+ * instances and components, and names whose type could not be read.
+ */
+export interface EvaluatedInstance extends InstanceType {
+  extra: {
+    instances: Map<string, InstanceEntry>;
+    components: Map<string, ComponentEntry>;
+    /** Exports by name that are there but could not be typed. */
+    missing: Map<string, Unknown>;
+  };
+}
+
+/** An entry of an instance index space: a typed instance or one we do not model. */
+export type InstanceEntry = InstanceType | EvaluatedInstance | Unknown;
+
+/** An entry of the component function index space. */
+export type FuncEntry = { kind: 'func'; func: FuncType } | Unknown;
+
+/**
+ * A nested component (section 4), kept as its byte range and read only when
+ * instantiated; `scope` is where it was defined (for `alias outer`).
+ */
+export interface ComponentDef {
+  kind: 'component';
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+  scope: Scope;
+  /** How many components the defining scope had before this one (`alias outer` limit). */
+  before: number;
+}
+
+export type ComponentEntry = ComponentDef | Unknown;
 
 export class Scope {
   readonly types: TypeEntry[] = [];
   readonly instances: InstanceEntry[] = [];
+  readonly funcs: FuncEntry[] = [];
+  readonly components: ComponentEntry[] = [];
 
   constructor(readonly parent?: Scope) {}
 
@@ -64,12 +109,22 @@ export class UnsupportedEncoding extends WpackError<'UNSUPPORTED_ENCODING'> {
 export const MAX_TYPE_DEPTH = 100;
 export const MAX_TYPE_SIZE = 100_000;
 export const MAX_BIND_WORK = 5_000_000;
+/** Nesting of component instantiations evaluated for export types. */
+export const MAX_COMPONENT_DEPTH = 32;
+/** Bytes of component-level sections decoded while evaluating nested components. */
+export const MAX_EVAL_WORK = 1_000_000;
+/** Instantiations of nested components evaluated in one read. */
+export const MAX_INSTANTIATIONS = 2_000;
 
 /** State shared by one `readComponentTypes` call. */
 export class ReadContext {
   readonly warnings: string[] = [];
   /** Work left for binding resources of imported instances (hostile-input guard). */
   bindWork = MAX_BIND_WORK;
+  /** Work left for evaluating nested components (hostile-input guard). */
+  evalWork = MAX_EVAL_WORK;
+  /** Instantiations left to evaluate (hostile-input guard). */
+  instantiations = MAX_INSTANTIATIONS;
   private nextId = 0;
   /** Tree size and depth of every value type node built by this read. */
   private readonly measures = new WeakMap<object, { size: number; depth: number }>();
