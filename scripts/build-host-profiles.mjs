@@ -16,7 +16,8 @@ if (current?.key === key && current?.format === HOST_PROFILES_FORMAT) {
   const started = performance.now();
   const data = await buildHostProfiles();
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(`${out}.tmp`, `${JSON.stringify(data, null, 2)}\n`);
+  // Compact: verify parses it at every run.
+  await writeFile(`${out}.tmp`, `${JSON.stringify(data)}\n`);
   await rename(`${out}.tmp`, out);
   console.log(`built ${Object.keys(data.worlds).length} host profiles in ${Math.round(performance.now() - started)} ms: ${Object.keys(data.worlds).join(', ')}`);
 }

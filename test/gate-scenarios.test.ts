@@ -30,7 +30,7 @@ import {
 } from '@wpack/verifier';
 import { buildFixtures } from './fixtures/build.js';
 import { makeProject, type ProjectOptions } from './helpers/project.js';
-import { runWpack } from './helpers/cli.js';
+import { REPO_ROOT, runWpack } from './helpers/cli.js';
 import { startRegistry, type TestRegistry } from './helpers/registry.js';
 import { startSigstoreMock, type SigstoreMock } from './helpers/sigstore-mock.js';
 import { tempDir } from './helpers/tmp.js';
@@ -284,6 +284,8 @@ interface PolicyOptions {
   limits?: PolicyDocument['limits'];
   mode?: 'enforce' | 'warn';
   scopes?: string[];
+  /** Host WIT files, relative to the policy (see HOST_WIT). */
+  wit?: string[];
 }
 
 /** A policy file's contents; defaults: a wasi:http/proxy@0.2.12 host trusting key A and granting the proxy's capabilities. */
@@ -293,7 +295,11 @@ function policy(o: PolicyOptions = {}): PolicyDocument {
     version: 1,
     ...(o.mode !== undefined ? { mode: o.mode } : {}),
     ...(o.scopes !== undefined ? { scopes: o.scopes } : {}),
-    host: { worlds: o.worlds ?? ['wasi:http/proxy@0.2.12'], ...(o.provides !== undefined ? { provides: o.provides } : {}) },
+    host: {
+      worlds: o.worlds ?? ['wasi:http/proxy@0.2.12'],
+      ...(o.provides !== undefined ? { provides: o.provides } : {}),
+      ...(o.wit !== undefined ? { wit: o.wit } : {}),
+    },
     signatures: {
       ...(o.minimum !== undefined ? { minimum: o.minimum } : {}),
       signers,
@@ -327,6 +333,24 @@ interface Report {
   signers: string[];
   findings: GateFinding[];
 }
+
+/**
+ * Host WIT for acme:kv@1.0.0, written to policies/wit/<name>.wit: the WIT the
+ * kv fixture was built from (test/fixtures/wit/acme-kv.wit), and variants of
+ * it, each changing one thing the type-level comparison must see.
+ */
+const HOST_WIT: Record<string, (wit: string) => string> = {
+  same: (w) => w,
+  // A newer host: one more function. Width subtyping: still compatible.
+  extra: (w) => w.replace('  delete: func', '  list-keys: func() -> list<string>;\n  delete: func'),
+  'get-option': (w) => w.replace('get: func(key: string) -> result<list<u8>, error>;', 'get: func(key: string) -> option<list<u8>>;'),
+  'no-delete': (w) => w.replace(/\n\s*delete: func[^\n]*/, ''),
+  'error-case': (w) => w.replace('    io(string),', '    io(string),\n    quota-exceeded,'),
+  'error-renamed': (w) => w.replaceAll('error', 'failure'),
+  'param-renamed': (w) => w.replace('get: func(key: string)', 'get: func(name: string)'),
+};
+const KV_TYPED = (wit: string): PolicyDocument =>
+  policy({ worlds: ['wasi:cli/command@0.2.12'], provides: ['acme:kv/store@1.0.0'], wit: [`wit/${wit}.wit`], allow: KV_ALLOW });
 
 interface Scenario {
   id: string;
@@ -465,6 +489,75 @@ const SCENARIOS: Scenario[] = [
       allow: KV_ALLOW,
     }),
     codes: pass(),
+    verified: true,
+  },
+
+  // -- world, type level (host WIT for acme:kv) ------------------------------
+  {
+    id: 'kv-types-same',
+    title: 'host WIT identical to what the component was built against: passes at the type level',
+    bundle: 'kv',
+    policy: KV_TYPED('same'),
+    codes: pass(),
+    verified: true,
+  },
+  {
+    id: 'kv-types-newer-host',
+    title: 'a newer host with one more function: width subtyping, still compatible',
+    bundle: 'kv',
+    policy: KV_TYPED('extra'),
+    codes: pass(),
+    verified: true,
+  },
+  {
+    id: 'kv-types-result-changed',
+    title: 'get returns option<list<u8>> on the host, result<list<u8>, error> in the component: TYPE_MISMATCH at result',
+    bundle: 'kv',
+    policy: KV_TYPED('get-option'),
+    codes: pass(['WORLD_COMPATIBLE'], ['TYPE_MISMATCH']),
+    verified: false,
+    check: (r) => {
+      const [f] = only(r, 'TYPE_MISMATCH');
+      assert.equal(f?.subject, 'acme:kv/store@1.0.0#get');
+      assert.match(f?.message ?? '', /first difference at result: result<list<u8>, error> vs option<list<u8>>/);
+    },
+  },
+  {
+    id: 'kv-types-missing-function',
+    title: 'the host lacks delete: MISSING_FUNCTION',
+    bundle: 'kv',
+    policy: KV_TYPED('no-delete'),
+    codes: pass(['WORLD_COMPATIBLE'], ['MISSING_FUNCTION']),
+    verified: false,
+    check: (r) => assert.deepEqual(only(r, 'MISSING_FUNCTION').map((f) => f.subject), ['acme:kv/store@1.0.0#delete']),
+  },
+  {
+    id: 'kv-types-named-type-changed',
+    title: 'the host error variant has one more case: one TYPE_MISMATCH on the type, grouping the three functions it affects',
+    bundle: 'kv',
+    policy: KV_TYPED('error-case'),
+    codes: pass(['WORLD_COMPATIBLE'], ['TYPE_MISMATCH']),
+    verified: false,
+    check: (r) => {
+      const found = only(r, 'TYPE_MISMATCH');
+      assert.deepEqual(found.map((f) => f.subject), ['acme:kv/store@1.0.0#error']);
+      assert.match(found[0]?.message ?? '', /affects 3 functions: get, set, delete/);
+    },
+  },
+  {
+    id: 'kv-types-missing-type',
+    title: 'the host names its variant failure, not error: MISSING_TYPE (the functions still agree structurally)',
+    bundle: 'kv',
+    policy: KV_TYPED('error-renamed'),
+    codes: pass(['WORLD_COMPATIBLE'], ['MISSING_TYPE']),
+    verified: false,
+  },
+  {
+    id: 'kv-types-param-renamed',
+    title: "a parameter renamed on the host: PARAM_NAMES_DIFFER, a warning; still verified",
+    bundle: 'kv',
+    policy: KV_TYPED('param-renamed'),
+    codes: pass([], ['PARAM_NAMES_DIFFER']),
     verified: true,
   },
 
@@ -813,6 +906,13 @@ before(async () => {
   assert.equal(keygen.code, 0, keygen.stderr);
   await copyFile(join(dir, 'b.pub'), join(policies, 'keys', 'b.pub'));
   await writeFile(join(policies, 'trusted_root.json'), JSON.stringify(mock.trustedRoot));
+  await mkdir(join(policies, 'wit'));
+  const kvWit = await readFile(join(REPO_ROOT, 'test', 'fixtures', 'wit', 'acme-kv.wit'), 'utf8');
+  for (const [name, edit] of Object.entries(HOST_WIT)) {
+    const text = edit(kvWit);
+    if (name !== 'same') assert.notEqual(text, kvWit, `host WIT variant ${name} changed nothing`);
+    await writeFile(join(policies, 'wit', `${name}.wit`), text);
+  }
 
   const unsigned = new Map<ProjectName, string>();
   for (const [name, options] of Object.entries(PROJECTS) as [ProjectName, ProjectOptions][]) {

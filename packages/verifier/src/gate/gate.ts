@@ -15,8 +15,10 @@ import {
   readBundleHead,
   readEntryBytes,
   readComponentInterface,
+  readComponentTypes,
   WpackError,
   type ComponentInterface,
+  type ComponentTypes,
   type LockedManifest,
 } from '@wpack/manifest';
 import { checkCapabilities } from '../capabilities/check.js';
@@ -53,7 +55,7 @@ const TAMPERING = new Set(['DIGEST_MISMATCH', 'SIZE_MISMATCH']);
 export async function runGate(file: string, policy: LoadedPolicy, options: GateOptions = {}): Promise<GateReport> {
   const { read, findings, signers } = await integrityAndSignatures(file, { ...policy.signatures, ...(options.now ? { now: options.now } : {}) });
   findings.splice(findings.findIndex((f) => f.step === 'signatures'), 0, ...scope(policy, options.repository));
-  findings.push(...(await checkWorld(read.component, policy.host)));
+  findings.push(...(await checkWorld(read.component, policy.host, read.types)));
   findings.push(...checkCapabilities(read.component, read.manifest.capabilities, policy));
   findings.push(...limits(read.manifest, read.archiveSize, policy));
   return report(read, signers, findings, policy.mode === 'enforce');
@@ -108,6 +110,8 @@ interface IntegrityRead {
   manifest: LockedManifest;
   signatures: { path: string; bytes: Buffer }[];
   component: ComponentInterface;
+  /** The structural import types, when the component could be read that far. */
+  types?: ComponentTypes;
   archiveSize: number;
   findings: GateFinding[];
 }
@@ -149,9 +153,11 @@ async function integrity(file: string): Promise<IntegrityRead> {
   let component: ComponentInterface = recorded;
   let problem: string | undefined;
   let readable = true;
+  let types: ComponentTypes | undefined;
   try {
     component = readComponentInterface(componentBytes);
     problem = interfaceDifference(recorded, component);
+    types = readComponentTypes(componentBytes);
   } catch (err) {
     if (!(err instanceof WpackError)) throw err;
     readable = false;
@@ -170,7 +176,7 @@ async function integrity(file: string): Promise<IntegrityRead> {
       fix: 'rebuild the bundle with `wpack bundle`, which records the interface from the component itself',
     });
   }
-  return { digest: read.digest, manifest: read.manifest, signatures: read.signatures, component, archiveSize: read.archiveSize, findings };
+  return { digest: read.digest, manifest: read.manifest, signatures: read.signatures, component, ...(types ? { types } : {}), archiveSize: read.archiveSize, findings };
 }
 
 function interfaceDifference(recorded: ComponentInterface, real: ComponentInterface): string | undefined {

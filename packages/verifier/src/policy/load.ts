@@ -82,7 +82,11 @@ export async function loadPolicy(file: string): Promise<LoadedPolicy> {
   const host = await hostSpec(policy, out);
   const signatures = await signaturePolicy(policy, at, out);
   const wit = (policy.host.wit ?? []).map(at);
-  if (out.length === 0 && wit.length > 0) out.push(...(await checkHostWit(wit, host.provides)));
+  if (out.length === 0 && wit.length > 0) {
+    const checked = await checkHostWit(wit, host.provides);
+    out.push(...checked.problems);
+    host.providedTypes = checked.types;
+  }
   if (out.length > 0) throw new PolicyValidationError(file, out);
   return {
     source,

@@ -4,9 +4,10 @@
  * a `provides` entry, and the component must export what the host world
  * calls. Type-level checks build on this.
  */
-import type { ComponentInterface } from '@wpack/manifest';
+import type { ComponentInterface, ComponentTypes, ImportedType, InstanceType } from '@wpack/manifest';
 import type { GateFinding } from '../gate/findings.js';
 import { loadHostProfiles } from './host-profiles.js';
+import { compareInterface } from './types-compare.js';
 import { relateVersions, splitVersion } from './versions.js';
 
 /** A host world named by a policy, e.g. `wasi:http/proxy@0.2.3`. */
@@ -19,12 +20,16 @@ export interface HostSpec {
   worlds: HostWorld[];
   /** Interface names, e.g. `acme:kv/store@1.0.0`. */
   provides: string[];
+  /** The types of `provides` entries that host WIT files define, by entry. */
+  providedTypes?: Record<string, InstanceType>;
 }
 
 interface Offer {
   version: string | undefined;
   /** Where it comes from: a world (`wasi:http/proxy@0.2.3`) or `provides`. */
   from: string;
+  /** Its structure, when known: from the shipped profiles, or from host WIT. */
+  types?: InstanceType | undefined;
 }
 
 /** The names of the worlds the shipped profiles know, e.g. `wasi:cli/command`. */
@@ -45,7 +50,12 @@ export async function resolveHostWorld(text: string): Promise<HostWorld | string
   return { name: base, version };
 }
 
-export async function checkWorld(component: ComponentInterface, host: HostSpec): Promise<GateFinding[]> {
+/**
+ * `types`, the component's structural import types, adds the type-level
+ * comparison for every import whose host side is known structurally; without
+ * it (or for an import it could not type) the check is by name and track.
+ */
+export async function checkWorld(component: ComponentInterface, host: HostSpec, types?: ComponentTypes): Promise<GateFinding[]> {
   const profiles = await loadHostProfiles();
   const offers = new Map<string, Offer[]>();
   const offer = (base: string, o: Offer): void => {
@@ -56,23 +66,30 @@ export async function checkWorld(component: ComponentInterface, host: HostSpec):
     const profile = profiles.worlds[w.name];
     if (profile === undefined) continue; // The policy loader rejects unknown worlds.
     const label = `${w.name}@${w.version}`;
-    for (const i of profile.imports) offer(i, { version: w.version, from: label });
+    for (const i of profile.imports) offer(i, { version: w.version, from: label, types: profiles.interfaces[i] });
     if (profile.exports.length > 0) entryWorlds.push({ label, exports: profile.exports, version: w.version });
   }
   for (const p of host.provides) {
     const { base, version } = splitVersion(p);
-    offer(base, { version, from: 'provides' });
+    offer(base, { version, from: 'provides', types: host.providedTypes?.[p] });
   }
 
   const findings: GateFinding[] = [];
   const newer: Newer[] = [];
+  const typed = new Map((types?.imports ?? []).map((i) => [i.name, i.type]));
   for (const imp of component.imports) {
     const r = checkImport(imp.name, offers, host);
     if (Array.isArray(r)) findings.push(...r);
     else newer.push(r);
+    const need = typed.get(imp.name);
+    const linked = linkingOffer(imp.name, offers);
+    if (need?.kind === 'instance' && linked?.types !== undefined) {
+      const provider = `the host (${linked.from === 'provides' ? 'host.provides' : linked.from})`;
+      findings.push(...compareInterface({ name: imp.name, direction: 'import', need, have: linked.types, provider }));
+    }
   }
   findings.push(...groupNewer(newer));
-  findings.push(...checkExports(component, entryWorlds));
+  findings.push(...checkExports(component, entryWorlds, profiles.exportInterfaces, new Map((types?.exports ?? []).map((e) => [e.name, e.type]))));
   if (!findings.some((f) => f.severity === 'error')) {
     const worlds = host.worlds.map((w) => `${w.name}@${w.version}`);
     const by = [...worlds, ...(host.provides.length > 0 ? ['the provided interfaces'] : [])].join(', ') || 'nothing';
@@ -147,16 +164,28 @@ function checkImport(name: string, offers: Map<string, Offer[]>, host: HostSpec)
     if (list.some((o) => o.version === undefined)) return [];
     return [notProvided(`the import has no version, and the host provides only ${describeOffers(list)}: unversioned and versioned names never link`)];
   }
-  const relations = list.map((o) => ({ o, r: o.version === undefined ? ('incompatible' as const) : relateVersions(version, o.version) }));
-  if (relations.some((x) => x.r === 'same' || x.r === 'older')) return [];
-  const newer = relations.find((x) => x.r === 'newer');
-  if (newer !== undefined) return { base, version, offered: newer.o };
+  const linked = linkingOffer(name, offers);
+  if (linked !== undefined) return relateVersions(version, linked.version ?? '') === 'newer' ? { base, version, offered: linked } : [];
   return [notProvided(`the host provides only ${describeOffers(list)}; ${version} is on another version track, which never links (tracks: x for x>0, 0.y for 0.x, exact for 0.0.z and pre-releases)`)];
 }
 
-function checkExports(component: ComponentInterface, entryWorlds: { label: string; exports: string[]; version: string }[]): GateFinding[] {
+/** The offer an import links to: the same or a newer host version in its track first, else an older one; none when nothing links. */
+function linkingOffer(name: string, offers: Map<string, Offer[]>): Offer | undefined {
+  const { base, version } = splitVersion(name);
+  const list = offers.get(base) ?? [];
+  if (version === undefined) return list.find((o) => o.version === undefined);
+  const relations = list.map((o) => ({ o, r: o.version === undefined ? ('incompatible' as const) : relateVersions(version, o.version) }));
+  return (relations.find((x) => x.r === 'same' || x.r === 'older') ?? relations.find((x) => x.r === 'newer'))?.o;
+}
+
+function checkExports(
+  component: ComponentInterface,
+  entryWorlds: { label: string; exports: string[]; version: string }[],
+  hostExports: Record<string, InstanceType>,
+  componentExports: Map<string, ImportedType>,
+): GateFinding[] {
   if (entryWorlds.length === 0) return [];
-  const have = component.exports.map((e) => splitVersion(e.name));
+  const have = component.exports.map((e) => ({ ...splitVersion(e.name), name: e.name }));
   // The component must be runnable under ONE of the host's entry worlds:
   // judge it by the world it comes closest to.
   let best: { label: string; findings: GateFinding[]; missing: number } | undefined;
@@ -167,22 +196,28 @@ function checkExports(component: ComponentInterface, entryWorlds: { label: strin
       const wanted = `${base}@${world.version}`;
       const candidates = have.filter((h) => h.base === base);
       const rel = candidates.map((c) => ({ c, r: c.version === undefined ? ('incompatible' as const) : relateVersions(world.version, c.version) }));
-      if (rel.some((x) => x.r === 'same' || x.r === 'older')) continue;
-      const older = rel.find((x) => x.r === 'newer');
-      if (older !== undefined) {
-        findings.push({
-          code: 'EXPORT_VERSION_OLDER',
-          severity: 'warning',
-          step: 'world',
-          subject: wanted,
-          message: `the component exports ${base}@${String(older.c.version)}; the host (${world.label}) calls ${wanted}`,
-          why: 'the versions share a track, so the runtime links them, but a function added after the component version is missing',
-          fix: `rebuild the component against ${world.label}`,
-        });
+      const linked = rel.find((x) => x.r === 'same' || x.r === 'older') ?? rel.find((x) => x.r === 'newer');
+      if (linked !== undefined) {
+        if (linked.r === 'newer') {
+          findings.push({
+            code: 'EXPORT_VERSION_OLDER',
+            severity: 'warning',
+            step: 'world',
+            subject: wanted,
+            message: `the component exports ${base}@${String(linked.c.version)}; the host (${world.label}) calls ${wanted}`,
+            why: 'the versions share a track, so the runtime links them, but a function added after the component version is missing',
+            fix: `rebuild the component against ${world.label}`,
+          });
+        }
+        const need = hostExports[base];
+        const got = componentExports.get(linked.c.name);
+        if (need !== undefined && got?.kind === 'instance') {
+          findings.push(...compareInterface({ name: linked.c.name, direction: 'export', need, have: got, provider: `the host (${world.label})` }));
+        }
         continue;
       }
       missing++;
-      const found = candidates.map((c) => `${c.base}@${String(c.version)}`).join(', ');
+      const found = candidates.map((c) => c.name).join(', ');
       findings.push({
         code: 'EXPORT_MISSING',
         severity: 'error',

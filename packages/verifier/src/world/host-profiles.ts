@@ -9,12 +9,12 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readComponentInterface } from '@wpack/manifest';
+import { readComponentInterface, readComponentTypes, type InstanceType } from '@wpack/manifest';
 import { WASI_WIT_VERSION, installedJco, wasiPackages } from './wit-source.js';
 import { splitVersion } from './versions.js';
 
 /** Bumped whenever the data layout changes. */
-export const HOST_PROFILES_FORMAT = 1;
+export const HOST_PROFILES_FORMAT = 4;
 
 export interface HostProfile {
   /** Imported interfaces without version, e.g. `wasi:io/streams`. */
@@ -31,6 +31,14 @@ export interface HostProfileData {
   wasiVersion: string;
   /** By world name without version, e.g. `wasi:http/proxy`. */
   worlds: Record<string, HostProfile>;
+  /**
+   * What the host provides, structurally, by interface without version (read
+   * from the probes' imports). An interface is the same in every world that
+   * has it, so it is stored once.
+   */
+  interfaces: Record<string, InstanceType>;
+  /** What an entry world calls, structurally, by interface without version (from the probes' exports). */
+  exportInterfaces: Record<string, InstanceType>;
 }
 
 /** Where the build writes the data: packages/verifier/dist/data/host-profiles.json. */
@@ -61,16 +69,22 @@ export async function buildHostProfiles(): Promise<HostProfileData> {
   const root = ['package wpack:probe;', ...targets.map((t) => `world ${t.probe} { include ${t.name}@${WASI_WIT_VERSION}; }`)].join('\n');
   const witSource = `${root}\n\n${packages.map((p) => p.nested).join('\n')}`;
   const worlds: Record<string, HostProfile> = {};
+  const interfaces: Record<string, InstanceType> = {};
+  const exportInterfaces: Record<string, InstanceType> = {};
   // Sequential: a panic inside jco poisons its instance (DESIGN §10).
   for (const t of targets) {
     const core = await jco.componentEmbed({ dummy: true, witSource, world: t.probe });
-    const iface = readComponentInterface(await jco.componentNew(core));
+    const probe = await jco.componentNew(core);
+    const iface = readComponentInterface(probe);
+    const types = readComponentTypes(probe);
+    for (const i of types.imports) if (i.type.kind === 'instance') interfaces[splitVersion(i.name).base] ??= i.type;
+    for (const e of types.exports) if (e.type.kind === 'instance') exportInterfaces[splitVersion(e.name).base] ??= e.type;
     worlds[t.name] = {
       imports: iface.imports.map((i) => splitVersion(i.name).base).sort(),
       exports: iface.exports.map((e) => splitVersion(e.name).base).sort(),
     };
   }
-  return { format: HOST_PROFILES_FORMAT, key: await hostProfilesKey(), wasiVersion: WASI_WIT_VERSION, worlds };
+  return { format: HOST_PROFILES_FORMAT, key: await hostProfilesKey(), wasiVersion: WASI_WIT_VERSION, worlds, interfaces, exportInterfaces };
 }
 
 let loaded: HostProfileData | undefined;
