@@ -1,9 +1,12 @@
 import * as Args from '@oclif/core/args';
-import { readBundle, type BundleContents, type LockedFile, type LockedManifest } from '@wpack/manifest';
+import * as Flags from '@oclif/core/flags';
+import { Writable } from 'node:stream';
+import { COMPONENT_FILE, readBundle, readComponentTypes, type BundleContents, type ComponentTypes, type LockedFile, type LockedManifest } from '@wpack/manifest';
 import { describeSignature, publicGoodTrustedRoot, verifySignatures, type SignatureDescription } from '@wpack/verifier';
 import { WpackCommand } from '../base-command.js';
 import { withLocalBundle } from '../bundle-source.js';
 import { formatBytes } from '../format.js';
+import { renderWit } from '../report/wit.js';
 import { byteProgress } from '../progress.js';
 import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
 
@@ -32,6 +35,8 @@ export interface InspectResult {
   exports: string[];
   capabilities: string[];
   signatures: SignatureSummary[];
+  /** With --wit: the structural types of every import and export. */
+  wit?: ComponentTypes;
 }
 
 export default class Inspect extends WpackCommand {
@@ -40,20 +45,36 @@ export default class Inspect extends WpackCommand {
     '<%= config.bin %> inspect app.wpack',
     '<%= config.bin %> inspect app.wpack --json | jq .digest',
     '<%= config.bin %> inspect ghcr.io/acme/app:1.2.0',
+    '<%= config.bin %> inspect app.wpack --wit',
   ];
   static override args = { bundle: Args.string({ description: 'a .wpack file, or a registry reference', required: true }) };
-  static override flags = { ...registryFlags, ...bundleDigestFlag };
+  static override flags = {
+    ...registryFlags,
+    ...bundleDigestFlag,
+    wit: Flags.boolean({ description: "print the component's imports and exports as WIT-like signatures (what the host must provide, what it may call)" }),
+  };
 
   async run(): Promise<InspectResult> {
     const { args, flags } = await this.parse(Inspect);
     return withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
       const progress = byteProgress('checking');
-      const contents = await readBundle(file, { onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
-      return this.report(contents, ociDigest);
+      // With --wit the component's bytes are kept (digest-checked by the same read) to read its types.
+      const chunks: Buffer[] = [];
+      const keep = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          chunks.push(chunk);
+          done();
+        },
+      });
+      const contents = await readBundle(file, {
+        onProgress: (d, t) => progress.update(d, t),
+        ...(flags.wit ? { sink: (e: { path: string }) => Promise.resolve(e.path === COMPONENT_FILE ? keep : undefined) } : {}),
+      }).finally(() => progress.stop());
+      return this.report(contents, ociDigest, flags.wit ? readComponentTypes(Buffer.concat(chunks)) : undefined);
     });
   }
 
-  private async report(contents: BundleContents, ociDigest: string | undefined): Promise<InspectResult> {
+  private async report(contents: BundleContents, ociDigest: string | undefined, wit: ComponentTypes | undefined): Promise<InspectResult> {
     const m = contents.manifest;
     const result: InspectResult = {
       digest: contents.digest,
@@ -67,6 +88,11 @@ export default class Inspect extends WpackCommand {
       signatures: await summariseSignatures(contents),
     };
     if (ociDigest !== undefined) result.ociDigest = ociDigest;
+    if (wit !== undefined) {
+      result.wit = wit;
+      for (const line of renderWit(wit)) this.log(line);
+      return result;
+    }
     this.printHuman(result);
     return result;
   }
