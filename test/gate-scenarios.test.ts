@@ -120,6 +120,7 @@ const BUNDLE_NAMES = [
   'proxy-undeclared',
   'proxy-unused',
   'kv',
+  'kv-untyped',
 ] as const;
 type BundleName = (typeof BUNDLE_NAMES)[number];
 
@@ -264,6 +265,25 @@ const BUNDLES: Record<BundleName, (ctx: BuildContext) => Promise<void>> = {
   'proxy-unused': (ctx: BuildContext) => signedWithA(ctx, ctx.unsigned('proxy-unused'), 'proxy-unused'),
   cli: (ctx: BuildContext) => signedWithA(ctx, ctx.unsigned('cli'), 'cli'),
   kv: (ctx: BuildContext) => signedWithA(ctx, ctx.unsigned('kv'), 'kv'),
+  // The kv component with its first type opcode (the `error` variant of
+  // acme:kv/store's instance type) replaced by one no reader knows: its names
+  // still read, its types do not.
+  'kv-untyped': async (ctx: BuildContext) => {
+    const bytes = await readFile((await buildFixtures())['kv-custom']);
+    let at = 8;
+    assert.equal(bytes[at++], 7, 'kv-custom opens with a type section');
+    while (((bytes[at] as number) & 0x80) !== 0) at++;
+    at++;
+    // count, 0x42 (instance type), declarator count, 0x01 (type), 0x71 (variant)
+    assert.deepEqual([bytes[at + 1], bytes[at + 3], bytes[at + 4]], [0x42, 0x01, 0x71]);
+    const patched = Buffer.from(bytes);
+    patched[at + 4] = 0x5a;
+    const project = await makeProject(join(workDir(), 'projects', 'kv-untyped'), PROJECTS.kv);
+    await writeFile(join(project, 'build', 'app.wasm'), patched);
+    const out = ctx.path('kv-untyped');
+    await createBundle(project, out, { sourceDateEpoch: EPOCH });
+    await signBundle(out, { kind: 'key', privateKey: ctx.keyA });
+  },
 };
 
 // ---------------------------------------------------------------------------
@@ -559,6 +579,16 @@ const SCENARIOS: Scenario[] = [
     policy: KV_TYPED('param-renamed'),
     codes: pass([], ['PARAM_NAMES_DIFFER']),
     verified: true,
+  },
+
+  {
+    id: 'kv-types-unreadable',
+    title: 'a component whose acme:kv types use an encoding no reader knows: TYPES_NOT_READ, a warning; checked by name',
+    bundle: 'kv-untyped',
+    policy: KV_TYPED('same'),
+    codes: pass([], ['TYPES_NOT_READ']),
+    verified: true,
+    check: (r) => assert.deepEqual(only(r, 'TYPES_NOT_READ').map((f) => f.subject), ['acme:kv/store@1.0.0']),
   },
 
   // -- capabilities -------------------------------------------------------

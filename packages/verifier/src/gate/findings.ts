@@ -66,6 +66,7 @@ export const GATE_FINDING_CODES = {
   MISSING_TYPE: { step: 'world', title: 'a type the other side uses does not exist in the interface' },
   TYPE_MISMATCH: { step: 'world', title: 'a function or type differs between component and host (compared exactly)' },
   PARAM_NAMES_DIFFER: { step: 'world', title: "a function's parameters are named differently; the types agree" },
+  TYPES_NOT_READ: { step: 'world', title: 'some component types could not be read: checked by name and version only' },
   CAPABILITIES_GRANTED: { step: 'capabilities', title: 'every capability is declared, used and granted' },
   CAPABILITY_UNDECLARED: { step: 'capabilities', title: 'an import needs a capability the manifest does not declare' },
   CAPABILITY_UNUSED: { step: 'capabilities', title: 'a declared capability is needed by no import' },

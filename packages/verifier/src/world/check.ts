@@ -77,19 +77,30 @@ export async function checkWorld(component: ComponentInterface, host: HostSpec, 
   const findings: GateFinding[] = [];
   const newer: Newer[] = [];
   const typed = new Map((types?.imports ?? []).map((i) => [i.name, i.type]));
+  /** Interfaces whose host side is known structurally but whose component side could not be read. */
+  const unread: string[] = [];
   for (const imp of component.imports) {
     const r = checkImport(imp.name, offers, host);
     if (Array.isArray(r)) findings.push(...r);
     else newer.push(r);
     const need = typed.get(imp.name);
     const linked = linkingOffer(imp.name, offers);
-    if (need?.kind === 'instance' && linked?.types !== undefined) {
+    if (linked?.types === undefined) continue;
+    if (need?.kind === 'instance') {
       const provider = `the host (${linked.from === 'provides' ? 'host.provides' : linked.from})`;
       findings.push(...compareInterface({ name: imp.name, direction: 'import', need, have: linked.types, provider }));
-    }
+    } else if (types !== undefined) unread.push(imp.name);
   }
+
   findings.push(...groupNewer(newer));
-  findings.push(...checkExports(component, entryWorlds, profiles.exportInterfaces, new Map((types?.exports ?? []).map((e) => [e.name, e.type]))));
+  const exportTypes = new Map((types?.exports ?? []).map((e) => [e.name, e.type]));
+  findings.push(...checkExports(component, entryWorlds, profiles.exportInterfaces, exportTypes));
+  for (const e of component.exports) {
+    const base = splitVersion(e.name).base;
+    const called = profiles.exportInterfaces[base] !== undefined && entryWorlds.some((w) => w.exports.includes(base));
+    if (types !== undefined && called && exportTypes.get(e.name)?.kind !== 'instance') unread.push(e.name);
+  }
+  if (unread.length > 0) findings.push(typesNotRead(unread, types?.warnings ?? []));
   if (!findings.some((f) => f.severity === 'error')) {
     const worlds = host.worlds.map((w) => `${w.name}@${w.version}`);
     const by = [...worlds, ...(host.provides.length > 0 ? ['the provided interfaces'] : [])].join(', ') || 'nothing';
@@ -101,6 +112,19 @@ export async function checkWorld(component: ComponentInterface, host: HostSpec, 
     });
   }
   return findings;
+}
+
+/** One warning for every interface the type-level check had to skip (DESIGN §7: degrade to names, say so). */
+export function typesNotRead(names: string[], reasons: string[]): GateFinding {
+  return {
+    code: 'TYPES_NOT_READ',
+    severity: 'warning',
+    step: 'world',
+    subject: names.join(', '),
+    message: `the types of ${names.join(', ')} could not be read from the component${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}: checked by name and version track only`,
+    why: 'an encoding this version of wpack does not know; a changed signature there would not be caught before deploy',
+    fix: 'rebuild the component with current tooling, or check it with `wasm-tools component targets`',
+  };
 }
 
 function describeOffers(list: Offer[]): string {
