@@ -291,6 +291,10 @@ void describe('policy loader: host WIT', () => {
     assert.deepEqual(await pathsOf({ ...minimal(), host: { provides: ['acme:kv/store@1.0.0', 'acme:kv/missing@1.0.0'], wit: ['host.wit'] } }), ['/host/provides/1']);
   });
 
+  void test('provides at another version than the WIT file defines is located at /host/provides/N (not left unchecked)', async () => {
+    assert.deepEqual(await pathsOf({ ...minimal(), host: { provides: ['acme:kv/store@1.0.0', 'acme:kv/store@1.0.5'], wit: ['host.wit'] } }), ['/host/provides/1']);
+  });
+
   void test('a WIT file without a package header is located at /host/wit/N', async () => {
     const text = await readFile(KV_WIT, 'utf8');
     await writeFile(join(work.dir, 'headless.wit'), text.replace(/^package [^;]+;\s*$/m, ''));

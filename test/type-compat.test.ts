@@ -2,8 +2,9 @@
 // every component is a jco dummy component built from a WIT variant of one
 // base package, acme:shop@1.0.0; every host is a host WIT file loaded through
 // a real policy file (host.provides + host.wit), so both sides are read by the
-// same code the gate runs. One test per kind of mismatch, then every real
-// fixture against its matching host profile.
+// same code the gate runs. One test per kind of mismatch, one for types shared
+// between interfaces (acme:shelf), then every real fixture against its
+// matching host profile.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
@@ -127,8 +128,34 @@ package wasi:cli@0.2.12 {
 }
 `;
 
+/**
+ * A second package whose interface `use`s a record and a resource of another
+ * interface: the component then imports both interfaces, and the host
+ * provides both from one WIT file. The same text on both sides.
+ */
+const SHELF_WIT = `package acme:shelf@1.0.0;
+
+interface types {
+  record item {
+    sku: string,
+    qty: u32,
+  }
+
+  resource basket {
+    size: func() -> u32;
+  }
+}
+
+interface stock {
+  use types.{item, basket};
+
+  take: func(b: borrow<basket>) -> item;
+}
+`;
+
 const components = new Map<string, Uint8Array>();
 const hosts = new Map<HostVariant, HostSpec>();
+let shelfHost: HostSpec | undefined;
 let work: { dir: string; cleanup: () => Promise<void> };
 
 before(async () => {
@@ -143,6 +170,8 @@ before(async () => {
     const witSource = `package acme:app@0.1.0;\n\nworld app {\n  import ${IFACE};\n}\n\n${nestWitPackage(wit, `${variant}.wit`)}\n${wasi}`;
     components.set(variant, await jco.componentNew(await jco.componentEmbed({ dummy: true, witSource, world: 'app' })));
   }
+  const shelfSource = `package acme:app@0.1.0;\n\nworld app {\n  import acme:shelf/stock@1.0.0;\n}\n\n${nestWitPackage(SHELF_WIT, 'shelf.wit')}`;
+  components.set('shelf', await jco.componentNew(await jco.componentEmbed({ dummy: true, witSource: shelfSource, world: 'app' })));
   components.set('fakeRun', await jco.componentNew(await jco.componentEmbed({ dummy: true, witSource: FAKE_RUN_WIT, world: 'runner' })));
 
   for (const [variant, wit] of Object.entries(HOST_WIT) as [HostVariant, string][]) {
@@ -158,11 +187,21 @@ before(async () => {
     const policy = await loadPolicy(join(dir, 'policy.json'));
     hosts.set(variant, policy.host);
   }
+  const shelfDir = join(work.dir, 'shelf');
+  await mkdir(shelfDir);
+  await writeFile(join(shelfDir, 'host.wit'), SHELF_WIT);
+  const shelfDoc = {
+    version: 1,
+    host: { worlds: [], provides: ['acme:shelf/types@1.0.0', 'acme:shelf/stock@1.0.0'], wit: ['host.wit'] },
+    signatures: { signers: [{ key: '../signer.pub' }] },
+  };
+  await writeFile(join(shelfDir, 'policy.json'), JSON.stringify(shelfDoc, null, 2));
+  shelfHost = (await loadPolicy(join(shelfDir, 'policy.json'))).host;
 });
 
 after(() => work.cleanup());
 
-function component(variant: ComponentVariant | 'fakeRun'): Uint8Array {
+function component(variant: ComponentVariant | 'fakeRun' | 'shelf'): Uint8Array {
   const bytes = components.get(variant);
   assert.ok(bytes !== undefined, `component ${variant} was built`);
   return bytes;
@@ -175,7 +214,7 @@ function host(variant: HostVariant): HostSpec {
 }
 
 /** The world step for one pair, exactly as the gate runs it. */
-function check(c: ComponentVariant | 'fakeRun', h: HostSpec): Promise<GateFinding[]> {
+function check(c: ComponentVariant | 'fakeRun' | 'shelf', h: HostSpec): Promise<GateFinding[]> {
   const bytes = component(c);
   return checkWorld(readComponentInterface(bytes), h, readComponentTypes(bytes));
 }
@@ -329,6 +368,21 @@ void describe('type compatibility: host WIT vs component, one mismatch at a time
     const f = only(findings, 'TYPE_MISMATCH', 'wasi:cli/run@0.2.12#run');
     assertDifference(f, 'result<err>', 'none', 'string');
     assert.ok(f.message.startsWith('export wasi:cli/run@0.2.12'), f.message);
+  });
+});
+
+void describe('type compatibility: types shared between interfaces', () => {
+  // Product bug (see the report): the host probe is built per provides entry,
+  // and a probe importing only acme:shelf/types lacks `item`, which only
+  // stock's functions use, so an identical host reports MISSING_TYPE.
+  void test('an interface that uses types of another compares clean against the same WIT', async () => {
+    assert.ok(shelfHost !== undefined, 'the shelf host was loaded');
+    const bytes = component('shelf');
+    assert.deepEqual(
+      readComponentInterface(bytes).imports.map((i) => i.name),
+      ['acme:shelf/types@1.0.0', 'acme:shelf/stock@1.0.0'],
+    );
+    assert.deepEqual(pairs(await check('shelf', shelfHost)), ['WORLD_COMPATIBLE -']);
   });
 });
 

@@ -42,33 +42,37 @@ export async function checkHostWit(files: string[], provides: string[]): Promise
   const wasi = (await wasiPackages()).map((p) => p.nested).join('\n');
   for (const pkg of packages) {
     const [pkgBase, pkgVersion] = pkg.name.split('@') as [string, string];
-    const named = provides
-      .map((p, i) => ({ p, i, ...splitVersion(p) }))
-      .filter((x) => x.base.startsWith(`${pkgBase}/`) && x.version === pkgVersion);
-    // One probe per interface, so a problem is pinned to the entry that has it.
-    const targets = named.length > 0 ? named : [];
-    const check = async (world: string, entry?: string): Promise<string | undefined> => {
+    const entries = provides.map((p, i) => ({ p, i, ...splitVersion(p) })).filter((x) => x.base.startsWith(`${pkgBase}/`));
+    // A provides entry at another version than the file defines would otherwise be checked by name only.
+    for (const x of entries.filter((e) => e.version !== pkgVersion)) {
+      problems.push({ path: `/host/provides/${String(x.i)}`, message: `${JSON.stringify(x.p)} — ${pkg.file} defines ${pkg.name}, not version ${String(x.version)}` });
+    }
+    const targets = entries.filter((e) => e.version === pkgVersion);
+    const probe = async (world: string): Promise<{ bytes?: Uint8Array; error?: string }> => {
       const witSource = `package wpack:host-wit-probe;\nworld probe { ${world} }\n\n${pkg.nested}\n${wasi}`;
       try {
-        const probe = await jco.componentNew(await jco.componentEmbed({ dummy: true, witSource, world: 'probe' }));
-        if (entry !== undefined) {
-          const found = readComponentTypes(probe).imports.find((i) => i.name === entry);
-          if (found?.type.kind === 'instance') types[entry] = found.type;
-        }
-        return undefined;
+        return { bytes: await jco.componentNew(await jco.componentEmbed({ dummy: true, witSource, world: 'probe' })) };
       } catch (err) {
-        return String(err instanceof Error ? err.message : err).split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(': ');
+        return { error: String(err instanceof Error ? err.message : err).split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(': ') };
       }
     };
+    // One probe importing every provided interface of the package, so types
+    // an interface only `use`s from another are there as the component sees
+    // them; when it fails, one probe per entry pins the problem to its entry.
+    const all = await probe(targets.map((t) => `import ${t.p};`).join(' '));
+    if (all.bytes !== undefined) {
+      for (const i of readComponentTypes(all.bytes).imports) if (i.type.kind === 'instance' && targets.some((t) => t.p === i.name)) types[i.name] = i.type;
+      continue;
+    }
     if (targets.length === 0) {
-      // Still parse it, so a broken file is reported now rather than when a provides entry is added.
-      const err = await check('');
-      if (err !== undefined) problems.push({ path: `/host/wit/${String(files.indexOf(pkg.file))}`, message: `${pkg.file}: ${err}` });
+      problems.push({ path: `/host/wit/${String(files.indexOf(pkg.file))}`, message: `${pkg.file}: ${all.error ?? 'does not build'}` });
       continue;
     }
     for (const t of targets) {
-      const err = await check(`import ${t.p};`, t.p);
-      if (err !== undefined) problems.push({ path: `/host/provides/${String(t.i)}`, message: `${JSON.stringify(t.p)} — not defined by ${pkg.file}: ${err}` });
+      const one = await probe(`import ${t.p};`);
+      const typed = one.bytes !== undefined ? readComponentTypes(one.bytes).imports.find((i) => i.name === t.p)?.type : undefined;
+      if (typed?.kind === 'instance') types[t.p] = typed;
+      if (one.error !== undefined) problems.push({ path: `/host/provides/${String(t.i)}`, message: `${JSON.stringify(t.p)} — not defined by ${pkg.file}: ${one.error}` });
     }
   }
   return { problems, types };
