@@ -10,6 +10,7 @@ import { formatFuncType, readComponentInterface, readComponentTypes, WpackError 
 import type { ComponentTypes, ExportedType, FuncType, InstanceType } from '@wpack/manifest';
 import { wasiPackages } from '@wpack/verifier';
 import { buildFixtures } from './fixtures/build.js';
+import { prng, sections } from './helpers/wasm-bytes.js';
 
 const fixtures = await buildFixtures();
 const read = async (name: keyof typeof fixtures): Promise<Uint8Array> => new Uint8Array(await readFile(fixtures[name]));
@@ -36,18 +37,6 @@ function func(inst: InstanceType, name: string): FuncType {
 const signatures = (inst: InstanceType): Record<string, string> =>
   Object.fromEntries(Object.entries(inst.functions).map(([n, f]) => [n, formatFuncType(f, { origins: true })]));
 
-/** mulberry32: a small deterministic PRNG for the mutation test. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Calls the reader and requires a result or a WpackError, quickly. True for a result. */
 function readBounded(bytes: Uint8Array, label: string): boolean {
   const start = performance.now();
@@ -61,24 +50,6 @@ function readBounded(bytes: Uint8Array, label: string): boolean {
   const ms = performance.now() - start;
   assert.ok(ms < 1000, `${label}: took ${ms.toFixed(0)} ms`);
   return ok;
-}
-
-/** The section ids and payload ranges of a component, in order. */
-function sections(bytes: Uint8Array): { id: number; start: number; end: number }[] {
-  const out: { id: number; start: number; end: number }[] = [];
-  let at = 8;
-  while (at < bytes.length) {
-    const id = bytes[at++] as number;
-    let size = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = bytes[at++] as number;
-      size += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) break;
-    }
-    out.push({ id, start: at, end: at + size });
-    at += size;
-  }
-  return out;
 }
 
 void test('cli-command: wasi:cli/run is exported as run: func() -> result', async () => {

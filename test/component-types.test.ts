@@ -14,6 +14,7 @@ import {
 } from '@wpack/manifest';
 import type { ComponentTypes, FuncType, ImportedType, InstanceType, ValType } from '@wpack/manifest';
 import { buildFixtures, FIXTURE_NAMES } from './fixtures/build.js';
+import { prng, sections } from './helpers/wasm-bytes.js';
 
 const fixtures = await buildFixtures();
 const read = async (name: keyof typeof fixtures): Promise<Uint8Array> => new Uint8Array(await readFile(fixtures[name]));
@@ -32,36 +33,6 @@ function func(inst: InstanceType, name: string): FuncType {
 
 /** Strips `named` wrappers: the structure of a type. */
 const structure = (t: ValType): ValType => (t.kind === 'named' ? structure(t.type) : t);
-
-/** The section ids and payload ranges of a component, in order. */
-function sections(bytes: Uint8Array): { id: number; start: number; end: number }[] {
-  const out: { id: number; start: number; end: number }[] = [];
-  let at = 8;
-  while (at < bytes.length) {
-    const id = bytes[at++] as number;
-    let size = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = bytes[at++] as number;
-      size += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) break;
-    }
-    out.push({ id, start: at, end: at + size });
-    at += size;
-  }
-  return out;
-}
-
-/** mulberry32: a small deterministic PRNG for the mutation test. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PREAMBLE = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
 /** Binary.md `valtype` index: s33 LEB128 (indices from 64 on take two bytes). */
