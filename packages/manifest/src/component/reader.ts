@@ -74,18 +74,20 @@ function readVec(r: BinaryReader, each: () => void): void {
  * importname'/exportname': 0x00 (current) and 0x01 (legacy interface names
  * from older wit-component) carry just the name; 0x02 adds a vec of
  * attributes (implements / version suffix / external id), each a tag and a name.
+ * `unknown` decides what an encoding this reader does not know is: malformed
+ * input here, a fall-back to names in the type reader.
  */
-function readExternName(r: BinaryReader): string {
+export function readExternName(r: BinaryReader, unknown: (what: string) => never = (what) => r.fail(what)): string {
   const tag = r.byte();
   if (tag === 0x00 || tag === 0x01) return r.name();
-  if (tag !== 0x02) return r.fail(`unknown name encoding 0x${tag.toString(16)}`);
+  if (tag !== 0x02) return unknown(`unknown name encoding 0x${tag.toString(16)}`);
   let name = r.name();
   const count = r.u32();
   for (let i = 0; i < count; i++) {
     const attr = r.byte();
     const value = r.name();
     if (attr === 0x01 && !name.includes('@')) name += value.startsWith('@') ? value : `@${value}`;
-    else if (attr > 0x02) r.fail(`unknown name attribute 0x${attr.toString(16)}`);
+    else if (attr > 0x02) unknown(`unknown name attribute 0x${attr.toString(16)}`);
   }
   return name;
 }

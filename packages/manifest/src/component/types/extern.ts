@@ -1,5 +1,6 @@
 // Decoding of names, externtypes and vector counts shared by the type reader.
 import type { BinaryReader } from '../binary-reader.js';
+import { readExternName as readNameOf } from '../reader.js';
 import { UnsupportedEncoding } from './scope.js';
 
 /** Binary.md `externtype`, decoded but not yet resolved against an index space. */
@@ -22,23 +23,14 @@ export function vecCount(r: BinaryReader): number {
 }
 
 /**
- * Binary.md `nameattributes`: 0x00 / 0x01 (legacy interface names) carry just
- * the name; 0x02 adds attributes (0x00 implements, 0x01 versionsuffix,
- * 0x02 external-id), of which only a version suffix changes the name.
+ * An import or export name, decoded as the name reader does; an encoding it
+ * does not know makes the types unreadable (a fall-back to names), not the
+ * component malformed.
  */
 export function readExternName(r: BinaryReader): string {
-  const tag = r.byte();
-  if (tag === 0x00 || tag === 0x01) return r.name();
-  if (tag !== 0x02) throw new UnsupportedEncoding(`unknown name encoding 0x${tag.toString(16)}`);
-  let name = r.name();
-  const count = vecCount(r);
-  for (let i = 0; i < count; i++) {
-    const attr = r.byte();
-    const value = r.name();
-    if (attr === 0x01 && !name.includes('@')) name += value.startsWith('@') ? value : `@${value}`;
-    else if (attr > 0x02) throw new UnsupportedEncoding(`unknown name attribute 0x${attr.toString(16)}`);
-  }
-  return name;
+  return readNameOf(r, (what) => {
+    throw new UnsupportedEncoding(what);
+  });
 }
 
 /** Binary.md `externtype` (called `externdesc` in older versions). */
