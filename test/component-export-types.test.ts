@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { formatFuncType, readComponentInterface, readComponentTypes, WpackError } from '@wpack/manifest';
+import { formatFuncType, readComponentInterface, readComponentTypes } from '@wpack/manifest';
 import type { ComponentTypes, ExportedType, FuncType, InstanceType } from '@wpack/manifest';
 import { wasiPackages } from '@wpack/verifier';
 import { buildFixtures } from './fixtures/build.js';
-import { prng, sections } from './helpers/wasm-bytes.js';
+import { prng, readBounded, sections } from './helpers/wasm-bytes.js';
 
 const fixtures = await buildFixtures();
 const read = async (name: keyof typeof fixtures): Promise<Uint8Array> => new Uint8Array(await readFile(fixtures[name]));
@@ -36,21 +36,6 @@ function func(inst: InstanceType, name: string): FuncType {
 /** Every function of an instance, as WIT-like text with resources by origin key. */
 const signatures = (inst: InstanceType): Record<string, string> =>
   Object.fromEntries(Object.entries(inst.functions).map(([n, f]) => [n, formatFuncType(f, { origins: true })]));
-
-/** Calls the reader and requires a result or a WpackError, quickly. True for a result. */
-function readBounded(bytes: Uint8Array, label: string): boolean {
-  const start = performance.now();
-  let ok = false;
-  try {
-    JSON.stringify(readComponentTypes(bytes));
-    ok = true;
-  } catch (err) {
-    if (!(err instanceof WpackError)) assert.fail(`${label}: ${String(err)}`);
-  }
-  const ms = performance.now() - start;
-  assert.ok(ms < 1000, `${label}: took ${ms.toFixed(0)} ms`);
-  return ok;
-}
 
 void test('cli-command: wasi:cli/run is exported as run: func() -> result', async () => {
   const types = readComponentTypes(await read('cli-command'));

@@ -10,11 +10,10 @@ import {
   originKey,
   readComponentInterface,
   readComponentTypes,
-  WpackError,
 } from '@wpack/manifest';
 import type { ComponentTypes, FuncType, ImportedType, InstanceType, ValType } from '@wpack/manifest';
 import { buildFixtures, FIXTURE_NAMES } from './fixtures/build.js';
-import { prng, sections } from './helpers/wasm-bytes.js';
+import { prng, readBounded, sections } from './helpers/wasm-bytes.js';
 
 const fixtures = await buildFixtures();
 const read = async (name: keyof typeof fixtures): Promise<Uint8Array> => new Uint8Array(await readFile(fixtures[name]));
@@ -44,21 +43,6 @@ function typeSectionComponent(entries: number[][]): Uint8Array {
   assert.ok(entries.length < 128 && payload.length < 128 * 128);
   const size = payload.length < 128 ? [payload.length] : [(payload.length & 0x7f) | 0x80, payload.length >> 7];
   return new Uint8Array([...PREAMBLE, 7, ...size, ...payload]);
-}
-
-/** Calls the reader and requires a result or a WpackError, quickly. True for a result. */
-function readBounded(bytes: Uint8Array, label: string): boolean {
-  const start = performance.now();
-  let ok = false;
-  try {
-    JSON.stringify(readComponentTypes(bytes));
-    ok = true;
-  } catch (err) {
-    if (!(err instanceof WpackError)) assert.fail(`${label}: ${String(err)}`);
-  }
-  const ms = performance.now() - start;
-  assert.ok(ms < 1000, `${label}: took ${ms.toFixed(0)} ms`);
-  return ok;
 }
 
 void test('kv-custom: acme:kv/store@1.0.0 reads back exactly the WIT signatures', async () => {

@@ -1,4 +1,6 @@
-// Byte-level helpers for tests that take component binaries apart or mutate them.
+// Helpers for tests that take component binaries apart or mutate them.
+import assert from 'node:assert/strict';
+import { readComponentTypes, WpackError } from '@wpack/manifest';
 
 /** The section ids and payload ranges of a component (after its 8-byte preamble), in order. */
 export function sections(bytes: Uint8Array): { id: number; start: number; end: number }[] {
@@ -28,4 +30,19 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Calls the type reader and requires a result or a WpackError, quickly. True for a result. */
+export function readBounded(bytes: Uint8Array, label: string): boolean {
+  const start = performance.now();
+  let ok = false;
+  try {
+    JSON.stringify(readComponentTypes(bytes));
+    ok = true;
+  } catch (err) {
+    if (!(err instanceof WpackError)) assert.fail(`${label}: ${String(err)}`);
+  }
+  const ms = performance.now() - start;
+  assert.ok(ms < 1000, `${label}: took ${ms.toFixed(0)} ms`);
+  return ok;
 }
