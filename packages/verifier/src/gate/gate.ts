@@ -55,7 +55,7 @@ const TAMPERING = new Set(['DIGEST_MISMATCH', 'SIZE_MISMATCH']);
 export async function runGate(file: string, policy: LoadedPolicy, options: GateOptions = {}): Promise<GateReport> {
   const { read, findings, signers } = await integrityAndSignatures(file, { ...policy.signatures, ...(options.now ? { now: options.now } : {}) });
   findings.splice(findings.findIndex((f) => f.step === 'signatures'), 0, ...scope(policy, options.repository));
-  findings.push(...(await checkWorld(read.component, policy.host, read.types)));
+  findings.push(...(await checkWorld(read.component, policy.host, structuralTypes(read))));
   findings.push(...checkCapabilities(read.component, read.manifest.capabilities, policy));
   findings.push(...limits(read.manifest, read.archiveSize, policy));
   return report(read, signers, findings, policy.mode === 'enforce');
@@ -110,8 +110,10 @@ interface IntegrityRead {
   manifest: LockedManifest;
   signatures: { path: string; bytes: Buffer }[];
   component: ComponentInterface;
-  /** The structural import types, when the component could be read that far. */
-  types?: ComponentTypes;
+  /** The component's bytes (checked against its digest unless integrity failed), for the type-level world step. */
+  componentBytes: Buffer;
+  /** False when component.wasm could not be read as a component at all. */
+  readable: boolean;
   archiveSize: number;
   findings: GateFinding[];
 }
@@ -153,17 +155,9 @@ async function integrity(file: string): Promise<IntegrityRead> {
   let component: ComponentInterface = recorded;
   let problem: string | undefined;
   let readable = true;
-  let types: ComponentTypes | undefined;
   try {
     component = readComponentInterface(componentBytes);
     problem = interfaceDifference(recorded, component);
-    try {
-      types = readComponentTypes(componentBytes);
-    } catch (err) {
-      if (!(err instanceof WpackError)) throw err;
-      // Names read, types did not: the world step says so and checks by name.
-      types = { imports: component.imports.map((i) => ({ name: i.name, type: { kind: 'unknown', reason: err.message } })), exports: [], warnings: [err.message] };
-    }
   } catch (err) {
     if (!(err instanceof WpackError)) throw err;
     readable = false;
@@ -182,7 +176,23 @@ async function integrity(file: string): Promise<IntegrityRead> {
       fix: 'rebuild the bundle with `wpack bundle`, which records the interface from the component itself',
     });
   }
-  return { digest: read.digest, manifest: read.manifest, signatures: read.signatures, component, ...(types ? { types } : {}), archiveSize: read.archiveSize, findings };
+  return { digest: read.digest, manifest: read.manifest, signatures: read.signatures, component, componentBytes, readable, archiveSize: read.archiveSize, findings };
+}
+
+/**
+ * The component's structural types for the world step (the gate only: the
+ * quick check never needs them). Undefined when the component could not be
+ * read at all; when its names read but its types do not, every import is
+ * `unknown`, so the world step says so and checks by name.
+ */
+function structuralTypes(read: IntegrityRead): ComponentTypes | undefined {
+  if (!read.readable) return undefined;
+  try {
+    return readComponentTypes(read.componentBytes);
+  } catch (err) {
+    if (!(err instanceof WpackError)) throw err;
+    return { imports: read.component.imports.map((i) => ({ name: i.name, type: { kind: 'unknown', reason: err.message } })), exports: [], warnings: [err.message] };
+  }
 }
 
 function interfaceDifference(recorded: ComponentInterface, real: ComponentInterface): string | undefined {
