@@ -17,7 +17,8 @@ import type * as Fixtures from '../test/fixtures/build.js';
 import { WPACK_BIN, best, row, timeCommand, timeNode, type Timing } from './measure.js';
 
 const { buildFixtures } = (await import(new URL('../../test/dist/fixtures/build.js', import.meta.url).href)) as typeof Fixtures;
-const { readComponentInterface, suggestCapabilities } = await import('@wpack/manifest');
+const { suggestCapabilities } = await import('@wpack/manifest');
+const { readComponentInterface } = await import('@wpack/component');
 const runs = Number(process.env.BENCH_RUNS ?? '10');
 
 const scratch = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'wpack-bench-verify-'));
@@ -82,7 +83,7 @@ try {
   // The type-level world step alone, in this process: read the component's
   // types and compare them with the host's (warm: best of 50 after 5 rounds).
   const { checkWorld, loadPolicy } = await import('@wpack/verifier');
-  const { readComponentInterface: readNames, readComponentTypes } = await import('@wpack/manifest');
+  const { readComponentInterface: readNames, readComponentTypes } = await import('@wpack/component');
   const bytes = readFileSync(component);
   const host = (await loadPolicy(policy)).host;
   let readMs = Infinity;

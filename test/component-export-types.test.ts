@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { formatFuncType, readComponentInterface, readComponentTypes } from '@wpack/manifest';
-import type { ComponentTypes, ExportedType, FuncType, InstanceType } from '@wpack/manifest';
+import { formatFuncType, readComponentInterface, readComponentTypes } from '@wpack/component';
+import type { ComponentTypes, ExportedType, FuncType, InstanceType } from '@wpack/component';
 import { wasiPackages } from '@wpack/verifier';
 import { buildFixtures } from './fixtures/build.js';
 import { prng, readBounded, sections } from './helpers/wasm-bytes.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { ManifestError, readComponentInterface } from '@wpack/manifest';
+import { ComponentError, readComponentInterface } from '@wpack/component';
 import { buildFixtures } from './fixtures/build.js';
 
 const fixtures = await buildFixtures();
@@ -47,13 +47,13 @@ void test('reads a real JS component built by componentize-qjs (plain function e
 void test('a core module is NOT_A_COMPONENT, with a hint', () => {
   assert.throws(
     () => readComponentInterface(readFileSync(fixtures['core-module'])),
-    (err: unknown) => err instanceof ManifestError && err.code === 'NOT_A_COMPONENT' && /core WebAssembly module/.test(err.message),
+    (err: unknown) => err instanceof ComponentError && err.code === 'NOT_A_COMPONENT' && /core WebAssembly module/.test(err.message),
   );
 });
 
 void test('garbage and empty input are NOT_A_COMPONENT', () => {
   for (const bytes of [new Uint8Array(), Buffer.from('hello world, not wasm'), Buffer.from([0, 0x61, 0x73])]) {
-    assert.throws(() => readComponentInterface(bytes), (err: unknown) => err instanceof ManifestError && err.code === 'NOT_A_COMPONENT');
+    assert.throws(() => readComponentInterface(bytes), (err: unknown) => err instanceof ComponentError && err.code === 'NOT_A_COMPONENT');
   }
 });
 
@@ -80,7 +80,7 @@ void test('every truncation of a real component fails cleanly or parses a prefix
     try {
       readComponentInterface(bytes.subarray(0, len));
     } catch (err) {
-      assert.ok(err instanceof ManifestError, `length ${String(len)}: ${String(err)}`);
+      assert.ok(err instanceof ComponentError, `length ${String(len)}: ${String(err)}`);
       assert.match(err.code, /^(NOT_A_COMPONENT|MALFORMED_COMPONENT)$/);
       errors++;
     }
@@ -88,7 +88,7 @@ void test('every truncation of a real component fails cleanly or parses a prefix
   assert.ok(errors > bytes.length / 14, 'most truncations must be detected');
 });
 
-void test('random byte mutations give only ManifestErrors (bounded, seeded)', async () => {
+void test('random byte mutations give only ComponentErrors (bounded, seeded)', async () => {
   const original = await readFile(fixtures['http-proxy']);
   let seed = 0x2545f491;
   const rand = (n: number): number => {
@@ -103,7 +103,7 @@ void test('random byte mutations give only ManifestErrors (bounded, seeded)', as
     try {
       readComponentInterface(copy);
     } catch (err) {
-      assert.ok(err instanceof ManifestError, String(err));
+      assert.ok(err instanceof ComponentError, String(err));
     }
   }
 });

@@ -3,15 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import {
-  formatFuncType,
-  formatValType,
-  ManifestError,
-  originKey,
-  readComponentInterface,
-  readComponentTypes,
-} from '@wpack/manifest';
-import type { ComponentTypes, FuncType, ImportedType, InstanceType, ValType } from '@wpack/manifest';
+import { ComponentError, formatFuncType, formatValType, originKey, readComponentInterface, readComponentTypes } from '@wpack/component';
+import type { ComponentTypes, FuncType, ImportedType, InstanceType, ValType } from '@wpack/component';
 import { buildFixtures, FIXTURE_NAMES } from './fixtures/build.js';
 import { prng, readBounded, sections } from './helpers/wasm-bytes.js';
 
@@ -205,7 +198,7 @@ void test('a core module is NOT_A_COMPONENT; garbage and empty input too', async
   for (const bytes of inputs) {
     assert.throws(
       () => readComponentTypes(bytes),
-      (err: unknown) => err instanceof ManifestError && err.code === 'NOT_A_COMPONENT',
+      (err: unknown) => err instanceof ComponentError && err.code === 'NOT_A_COMPONENT',
     );
   }
 });

@@ -14,20 +14,8 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBundle, readBundleHead } from '@wpack/manifest';
-import {
-  buildStatement,
-  GATE_FINDING_CODES,
-  generateKeyPair,
-  loadPolicy,
-  loadPrivateKey,
-  PolicyValidationError,
-  runGate,
-  signBundle,
-  type GateFinding,
-  type GateFindingCode,
-  type PolicyDocument,
-  type PolicySigner,
-} from '@wpack/verifier';
+import { GATE_FINDING_CODES, loadPolicy, PolicyValidationError, runGate, type GateFinding, type GateFindingCode, type PolicyDocument, type PolicySigner } from '@wpack/verifier';
+import { buildStatement, generateKeyPair, loadPrivateKey, signBundle } from '@wpack/signatures';
 import { buildFixtures } from './fixtures/build.js';
 import { makeProject, type ProjectOptions } from './helpers/project.js';
 import { REPO_ROOT, runWpack } from './helpers/cli.js';

@@ -4,7 +4,7 @@ import { generateKeyPairSync, createPublicKey } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManifestError, appendEntry, createBundle, extractBundle, indexArchive, readBundle, readBundleHead } from '@wpack/manifest';
-import { keyHint, signBundle, verifySignatures } from '@wpack/verifier';
+import { keyHint, signBundle, verifySignatures } from '@wpack/signatures';
 import { makeProject } from './helpers/project.js';
 import { runWpack } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createBundle, readBundleHead } from '@wpack/manifest';
-import { signBundle, verifySignatures } from '@wpack/verifier';
+import { signBundle, verifySignatures } from '@wpack/signatures';
 import { makeProject } from './helpers/project.js';
 import { runWpack } from './helpers/cli.js';
 import { startSigstoreMock, type SigstoreMock } from './helpers/sigstore-mock.js';

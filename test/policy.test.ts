@@ -6,21 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { parseCapabilityPattern, readComponentInterface, type ComponentInterface } from '@wpack/manifest';
-import {
-  checkCapabilities,
-  checkWorld,
-  generateKeyPair,
-  loadPolicy,
-  parsePolicyText,
-  PolicyValidationError,
-  relateVersions,
-  VerifierError,
-  versionTrack,
-  type GateFinding,
-  type HostSpec,
-  type LoadedPolicy,
-} from '@wpack/verifier';
+import { parseCapabilityPattern } from '@wpack/manifest';
+import { readComponentInterface, type ComponentInterface } from '@wpack/component';
+import { checkCapabilities, checkWorld, loadPolicy, parsePolicyText, PolicyValidationError, VerifierError, type GateFinding, type HostSpec, type LoadedPolicy } from '@wpack/verifier';
+import { generateKeyPair } from '@wpack/signatures';
+import { relateVersions, versionTrack } from '@wpack/core';
 import { buildFixtures, type FixtureName } from './fixtures/build.js';
 import { REPO_ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';

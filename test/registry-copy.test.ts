@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBundle } from '@wpack/manifest';
-import { signBundle } from '@wpack/verifier';
+import { signBundle } from '@wpack/signatures';
 import { copy, OciLayoutTarget, parseReference, RemoteRepository } from '@wpack/registry-client';
 import { makeProject } from './helpers/project.js';
 import { runProcess, runWpack } from './helpers/cli.js';

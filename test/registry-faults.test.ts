@@ -11,7 +11,7 @@ import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createBundle, readBundle } from '@wpack/manifest';
-import { signBundle } from '@wpack/verifier';
+import { signBundle } from '@wpack/signatures';
 import { runWpack, type RunResult } from './helpers/cli.js';
 import { startFaultProxy, type FaultProxy, type FaultRule, type ProxyHit } from './helpers/fault-proxy.js';
 import { makeProject } from './helpers/project.js';

@@ -4,7 +4,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBundle, readBundle } from '@wpack/manifest';
-import { signBundle } from '@wpack/verifier';
+import { signBundle } from '@wpack/signatures';
 import { buildFixtures } from './fixtures/build.js';
 import { makeProject } from './helpers/project.js';
 import { runProcess, runShell, runWpack, type RunResult } from './helpers/cli.js';

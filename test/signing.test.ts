@@ -6,16 +6,7 @@ import { join } from 'node:path';
 import { DSSEBundleBuilder, MessageSignatureBundleBuilder } from '@sigstore/sign';
 import { bundleToJSON } from '@sigstore/bundle';
 import { appendEntry, createBundle, indexArchive, readBundle, readBundleHead } from '@wpack/manifest';
-import {
-  buildStatement,
-  keyHint,
-  loadPrivateKey,
-  signBundle,
-  verifySignatures,
-  type SignatureFindingCode,
-  type SignaturePolicy,
-  type TrustedKey,
-} from '@wpack/verifier';
+import { buildStatement, keyHint, loadPrivateKey, signBundle, verifySignatures, type SignatureFindingCode, type SignaturePolicy, type TrustedKey } from '@wpack/signatures';
 import { keySigner } from './helpers/gate.js';
 import { makeProject } from './helpers/project.js';
 import { runShell, runWpack } from './helpers/cli.js';

@@ -9,8 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readComponentInterface, readComponentTypes } from '@wpack/manifest';
-import { checkWorld, generateKeyPair, loadPolicy, nestWitPackage, wasiPackages, type GateFinding, type HostSpec } from '@wpack/verifier';
+import { readComponentInterface, readComponentTypes } from '@wpack/component';
+import { checkWorld, loadPolicy, nestWitPackage, wasiPackages, type GateFinding, type HostSpec } from '@wpack/verifier';
+import { generateKeyPair } from '@wpack/signatures';
 import { buildFixtures, type FixtureName } from './fixtures/build.js';
 import { tempDir } from './helpers/tmp.js';
 

@@ -6,8 +6,10 @@ import { createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto
 import { open, readFile } from 'node:fs/promises';
 import { DSSEBundleBuilder, MessageSignatureBundleBuilder } from '@sigstore/sign';
 import { bundleToJSON } from '@sigstore/bundle';
-import { appendEntry, bytesOf, canonicalJson, indexArchive, isSignatureEntry, readBundleHead, writeArchiveFile, type LockedManifest } from '@wpack/manifest';
-import { keyHint, type GateFinding } from '@wpack/verifier';
+import { appendEntry, bytesOf, indexArchive, isSignatureEntry, readBundleHead, writeArchiveFile, type LockedManifest } from '@wpack/manifest';
+import { canonicalJson } from '@wpack/core';
+import { type GateFinding } from '@wpack/verifier';
+import { keyHint } from '@wpack/signatures';
 
 /** The distinct finding codes of a report, sorted: what the scenarios compare. */
 export function codeSet(findings: readonly Pick<GateFinding, 'code'>[]): string[] {

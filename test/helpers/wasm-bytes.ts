@@ -1,6 +1,7 @@
 // Helpers for tests that take component binaries apart or mutate them.
 import assert from 'node:assert/strict';
-import { readComponentTypes, WpackError } from '@wpack/manifest';
+import { readComponentTypes } from '@wpack/component';
+import { WpackError } from '@wpack/core';
 
 /** The section ids and payload ranges of a component (after its 8-byte preamble), in order. */
 export function sections(bytes: Uint8Array): { id: number; start: number; end: number }[] {

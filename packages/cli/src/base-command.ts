@@ -1,6 +1,5 @@
 import { Command } from '@oclif/core/command';
-import { ManifestValidationError, type ValidationProblem } from '@wpack/manifest';
-import { PolicyValidationError } from '@wpack/verifier';
+import { WpackError, type ValidationProblem } from '@wpack/core';
 import { EXIT, errorCodeFor, exitCodeFor } from './exit-codes.js';
 import type { Printer } from './gate-output.js';
 
@@ -37,7 +36,7 @@ export abstract class WpackCommand extends Command {
 
 /** A document that failed validation (a manifest or a policy) lists one problem per line. */
 function validationProblems(err: Error): readonly ValidationProblem[] | undefined {
-  return err instanceof ManifestValidationError || err instanceof PolicyValidationError ? err.problems : undefined;
+  return err instanceof WpackError && err.problems.length > 0 ? (err as WpackError).problems : undefined;
 }
 
 function oneLine(err: Error): string {

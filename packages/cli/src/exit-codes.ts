@@ -1,4 +1,4 @@
-import { WpackError } from '@wpack/manifest';
+import { WpackError } from '@wpack/core';
 
 /** Exit codes, the same for every command and for human and --json output (DESIGN §7). */
 export const EXIT = {

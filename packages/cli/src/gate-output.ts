@@ -5,7 +5,8 @@
  */
 import { relative, resolve } from 'node:path';
 import * as Flags from '@oclif/core/flags';
-import { runGate, runSignatureCheck, type GateFinding, type GateReport, type LoadedPolicy, type SignaturePolicy } from '@wpack/verifier';
+import { runGate, runSignatureCheck, type GateFinding, type GateReport, type LoadedPolicy } from '@wpack/verifier';
+import { type SignaturePolicy } from '@wpack/signatures';
 import { pinnedLabel, repositoryOf } from './bundle-source.js';
 import { githubAnnotations } from './report/github.js';
 import { renderSarif } from './report/sarif.js';

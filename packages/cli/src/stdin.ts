@@ -1,4 +1,4 @@
-import { WpackError } from '@wpack/manifest';
+import { WpackError } from '@wpack/core';
 
 /** Reads a password from standard input (docker login's --password-stdin): all of it, one trailing newline dropped. */
 export async function readPasswordFromStdin(): Promise<string> {

@@ -1,28 +1,7 @@
 // Public surface of @wpack/manifest: the capability manifest and its grammar,
-// the component binary reader, and the bundle archive (DESIGN §2-3).
-export { WpackError, ManifestError, ManifestValidationError } from './errors.js';
-export type { ErrorCategory, ManifestErrorCode, ValidationProblem } from './errors.js';
+// the bundle archive, and its mapping to an OCI artifact graph (DESIGN §2-3, §5).
+export { ManifestError, ManifestValidationError } from './errors.js';
 export * from './capabilities/index.js';
-export { readComponentInterface } from './component/index.js';
-export type { ComponentExtern, ComponentInterface, ExternKind } from './component/index.js';
-export {
-  formatFuncType,
-  formatValType,
-  originKey,
-  readComponentTypes,
-} from './component/index.js';
-export type {
-  ComponentTypes,
-  ExportedType,
-  FormatOptions,
-  FuncType,
-  ImportedType,
-  InstanceType,
-  PrimitiveKind,
-  ResourceType,
-  ValType,
-} from './component/index.js';
-export { canonicalJson } from './manifest/canonical-json.js';
 export { loadSourceManifest } from './manifest/load.js';
 export { parseJson, validateLockedManifest, validateSourceManifest } from './manifest/validate.js';
 export { MANIFEST_SCHEMA_URL, schemaProblems, valueAt } from './manifest/schema.js';

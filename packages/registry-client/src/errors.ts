@@ -1,33 +1,19 @@
 /**
- * Errors of the registry client. It knows nothing of wpack, so it has its own
- * error class; the shape (code, category) is the one every wpack layer uses,
- * and the CLI maps `category` to an exit code.
+ * Errors of the registry client. It knows nothing of wpack's formats, but its
+ * errors are WpackErrors like every other layer's, with codes from the one
+ * union; the CLI maps `category` to an exit code.
  */
-export type RegistryErrorCode =
-  | 'INVALID_REFERENCE'
-  | 'UNAUTHORIZED'
-  | 'DENIED'
-  | 'NOT_FOUND'
-  | 'DIGEST_MISMATCH'
-  | 'SIZE_MISMATCH'
-  | 'UNSUPPORTED'
-  | 'PROTOCOL'
-  | 'NETWORK'
-  | 'CREDENTIALS';
+import { WpackError, type ErrorCategory, type RegistryErrorCode } from '@wpack/core';
 
-export type RegistryErrorCategory = 'input' | 'network';
-
-export class RegistryError extends Error {
-  readonly code: RegistryErrorCode;
-  readonly category: RegistryErrorCategory;
+export class RegistryError extends WpackError<RegistryErrorCode> {
   /** HTTP status, when the failure is a registry response. */
   readonly status: number | undefined;
 
-  constructor(code: RegistryErrorCode, message: string, options: { cause?: unknown; status?: number; category?: RegistryErrorCategory } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'RegistryError';
-    this.code = code;
+  constructor(code: RegistryErrorCode, message: string, options: { cause?: unknown; status?: number; category?: ErrorCategory } = {}) {
+    super(code, message, {
+      cause: options.cause,
+      category: options.category ?? (code === 'INVALID_REFERENCE' || code === 'CREDENTIALS' ? 'input' : 'network'),
+    });
     this.status = options.status;
-    this.category = options.category ?? (code === 'INVALID_REFERENCE' || code === 'CREDENTIALS' ? 'input' : 'network');
   }
 }

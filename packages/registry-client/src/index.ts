@@ -1,7 +1,6 @@
 // Public surface of @wpack/registry-client: a generic OCI distribution client.
 // It knows nothing of wpack (DESIGN §1).
 export { RegistryError } from './errors.js';
-export type { RegistryErrorCategory, RegistryErrorCode } from './errors.js';
 export { apiHost, formatReference, isLoopbackRegistry, manifestReference, parseReference } from './reference.js';
 export type { Reference } from './reference.js';
 export { describe, digestOf, DOCKER_LIST, DOCKER_MANIFEST, MANIFEST_MEDIA_TYPES, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST } from './descriptor.js';

@@ -1,16 +1,3 @@
-import { WpackError } from '@wpack/manifest';
-
-export type VerifierErrorCode =
-  | 'KEY_EXISTS'
-  | 'KEY_INVALID'
-  | 'KEY_PASSWORD'
-  | 'NO_IDENTITY_TOKEN'
-  | 'SIGNING_FAILED'
-  | 'TRUSTED_ROOT_INVALID'
-  | 'VERIFICATION_FAILED'
-  | 'POLICY_INVALID'
-  | 'POLICY_NOT_FOUND'
-  | 'SIGNER_REQUIRED'
-  | 'UNKNOWN_WORLD';
+import { WpackError, type VerifierErrorCode } from '@wpack/core';
 
 export class VerifierError extends WpackError<VerifierErrorCode> {}

@@ -2,17 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, relative, resolve, sep } from 'node:path';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import {
-  MANIFEST_FILE,
-  MANIFEST_SCHEMA_URI,
-  ManifestError,
-  canonicalJson,
-  readComponentInterface,
-  suggestCapabilities,
-  validateSourceManifest,
-  type ComponentInterface,
-  type SourceManifest,
-} from '@wpack/manifest';
+import { MANIFEST_FILE, MANIFEST_SCHEMA_URI, ManifestError, suggestCapabilities, validateSourceManifest, type SourceManifest } from '@wpack/manifest';
+import { canonicalJson } from '@wpack/core';
+import { readComponentInterface, type ComponentInterface } from '@wpack/component';
 import { WpackCommand } from '../base-command.js';
 
 export interface InitResult {

@@ -1,8 +1,9 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { Writable } from 'node:stream';
-import { COMPONENT_FILE, readBundle, readComponentTypes, type BundleContents, type ComponentTypes, type LockedFile, type LockedManifest } from '@wpack/manifest';
-import { describeSignature, publicGoodTrustedRoot, verifySignatures, type SignatureDescription } from '@wpack/verifier';
+import { COMPONENT_FILE, readBundle, type BundleContents, type LockedFile, type LockedManifest } from '@wpack/manifest';
+import { readComponentTypes, type ComponentTypes } from '@wpack/component';
+import { describeSignature, publicGoodTrustedRoot, verifySignatures, type SignatureDescription } from '@wpack/signatures';
 import { WpackCommand } from '../base-command.js';
 import { withLocalBundle } from '../bundle-source.js';
 import { formatBytes } from '../format.js';

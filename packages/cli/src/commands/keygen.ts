@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import * as Flags from '@oclif/core/flags';
-import { generateKeyPair, VerifierError } from '@wpack/verifier';
+import { SignatureError } from '@wpack/signatures';
+import { generateKeyPair } from '@wpack/signatures';
 import { WpackCommand } from '../base-command.js';
 import { readPasswordFromStdin } from '../stdin.js';
 
@@ -29,7 +30,7 @@ export default class Keygen extends WpackCommand {
     const publicPath = `${flags.output}.pub`;
     if (!flags.force) {
       for (const path of [privatePath, publicPath]) {
-        if (await access(path).then(() => true, () => false)) throw new VerifierError('KEY_EXISTS', `${path} already exists (use --force to overwrite it)`);
+        if (await access(path).then(() => true, () => false)) throw new SignatureError('KEY_EXISTS', `${path} already exists (use --force to overwrite it)`);
       }
     }
     const password = flags['password-stdin'] ? await readPasswordFromStdin() : undefined;

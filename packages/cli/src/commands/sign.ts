@@ -1,16 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import {
-  DEFAULT_FULCIO_URL,
-  DEFAULT_REKOR_URL,
-  loadPrivateKey,
-  resolveIdentityToken,
-  signBundle,
-  VerifierError,
-  type SignResult,
-  type SigningMode,
-} from '@wpack/verifier';
+import { SignatureError } from '@wpack/signatures';
+import { DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL, loadPrivateKey, resolveIdentityToken, signBundle, type SignResult, type SigningMode } from '@wpack/signatures';
 import { WpackCommand } from '../base-command.js';
 import { readPasswordFromStdin } from '../stdin.js';
 
@@ -42,7 +34,7 @@ export default class Sign extends WpackCommand {
     if (flags.key !== undefined) {
       const password = flags['password-stdin'] ? await readPasswordFromStdin() : undefined;
       const pem = await readFile(flags.key).catch((err: unknown) => {
-        throw new VerifierError('KEY_INVALID', `cannot read ${flags.key ?? ''}: ${(err as Error).message}`);
+        throw new SignatureError('KEY_INVALID', `cannot read ${flags.key ?? ''}: ${(err as Error).message}`);
       });
       mode = { kind: 'key', privateKey: loadPrivateKey(pem, password) };
     } else {

@@ -1,17 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import {
-  keyHint,
-  loadPolicy,
-  loadPublicKey,
-  loadTrustedRoot,
-  publicGoodTrustedRoot,
-  VerifierError,
-  type IdentityMatcher,
-  type SignaturePolicy,
-  type TrustedKey,
-} from '@wpack/verifier';
+import { WpackError } from '@wpack/core';
+import { loadPolicy } from '@wpack/verifier';
+import { keyHint, SignatureError, loadPublicKey, loadTrustedRoot, publicGoodTrustedRoot, type IdentityMatcher, type SignaturePolicy, type TrustedKey } from '@wpack/signatures';
 import type { Interfaces } from '@oclif/core';
 import { WpackCommand } from '../base-command.js';
 import { withLocalBundle } from '../bundle-source.js';
@@ -70,18 +62,16 @@ export default class Verify extends WpackCommand {
 async function quickCheckPolicy(flags: VerifyFlags): Promise<SignaturePolicy> {
   const identity = flags['certificate-identity'] ?? flags['certificate-identity-regexp'];
   if ((identity === undefined) !== (flags['certificate-oidc-issuer'] === undefined)) {
-    throw new VerifierError('VERIFICATION_FAILED', '--certificate-identity (or -regexp) and --certificate-oidc-issuer go together', { category: 'input' });
+    throw new WpackError('USAGE', '--certificate-identity (or -regexp) and --certificate-oidc-issuer go together');
   }
   if (identity === undefined && (flags.key ?? []).length === 0) {
-    throw new VerifierError('VERIFICATION_FAILED', 'say what to trust: --policy <policy.json>, --key <key.pub>, or --certificate-identity with --certificate-oidc-issuer', {
-      category: 'input',
-    });
+    throw new WpackError('USAGE', 'say what to trust: --policy <policy.json>, --key <key.pub>, or --certificate-identity with --certificate-oidc-issuer');
   }
   if (flags['certificate-identity-regexp'] !== undefined) {
     try {
       new RegExp(flags['certificate-identity-regexp'], 'u');
     } catch (err) {
-      throw new VerifierError('VERIFICATION_FAILED', `--certificate-identity-regexp is not a valid regular expression: ${(err as Error).message}`, { category: 'input' });
+      throw new WpackError('USAGE', `--certificate-identity-regexp is not a valid regular expression: ${(err as Error).message}`);
     }
   }
   const policy: SignaturePolicy = { keys: await loadKeys(flags.key ?? []), identities: [], minimum: flags.minimum };
@@ -98,7 +88,7 @@ async function loadKeys(paths: string[]): Promise<TrustedKey[]> {
   const keys: TrustedKey[] = [];
   for (const path of paths) {
     const pem = await readFile(path).catch((err: unknown) => {
-      throw new VerifierError('KEY_INVALID', `cannot read key ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new SignatureError('KEY_INVALID', `cannot read key ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     });
     const publicKey = loadPublicKey(pem);
     keys.push({ publicKey, hint: keyHint(publicKey), source: path });

@@ -1,5 +1,6 @@
 /** The human report of `wpack verify` and `wpack extract --policy`: one block per finding, grouped by step. */
-import { describeSigner, GATE_STEPS, type GateFinding, type GateReport } from '@wpack/verifier';
+import { GATE_STEPS, type GateFinding, type GateReport } from '@wpack/verifier';
+import { describeSigner } from '@wpack/signatures';
 
 const MARK = { error: 'FAIL', warning: 'warn', info: 'ok  ' } as const;
 

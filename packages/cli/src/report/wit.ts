@@ -3,7 +3,7 @@
  * signatures, from the same type reader the gate compares with. This is what
  * a host must provide (imports) and what it may call (exports).
  */
-import { formatFuncType, formatValType, type ComponentTypes, type ImportedType } from '@wpack/manifest';
+import { formatFuncType, formatValType, type ComponentTypes, type ImportedType } from '@wpack/component';
 
 export function renderWit(types: ComponentTypes): string[] {
   const lines: string[] = [];

@@ -1,3 +1,4 @@
+import { WpackError } from '@wpack/core';
 import { randomBytes } from 'node:crypto';
 import { type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -24,8 +25,8 @@ export async function statRegularFile(path: string, what: string): Promise<Stats
 }
 
 /** Wraps an unexpected fs failure once, at the library boundary. */
-export function ioError(action: string, err: unknown): ManifestError {
-  if (err instanceof ManifestError) return err;
+export function ioError(action: string, err: unknown): WpackError {
+  if (err instanceof WpackError) return err as WpackError;
   const code = (err as NodeJS.ErrnoException).code;
   return new ManifestError('IO_ERROR', `${action}: ${code ?? (err as Error).message}`, { cause: err });
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '@wpack/core';
 import { open } from 'node:fs/promises';
 import { ManifestError } from '../errors.js';
 import { MANIFEST_FILE, type LockedManifest } from '../manifest/types.js';
@@ -49,5 +49,5 @@ export async function readBundleHead(file: string): Promise<BundleHead> {
   for (const e of index.entries) {
     if (isSignatureEntry(e.name)) signatures.push({ path: e.name, bytes: await read(e.dataOffset, e.size, DEFAULT_LIMITS.maxSignatureBytes, e.name) });
   }
-  return { digest: 'sha256:' + createHash('sha256').update(manifestBytes).digest('hex'), manifest, manifestBytes, signatures, index };
+  return { digest: sha256Digest(manifestBytes), manifest, manifestBytes, signatures, index };
 }

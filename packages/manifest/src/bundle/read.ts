@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Digest, sha256Hasher } from '@wpack/core';
 import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -130,7 +130,7 @@ class BundleState {
       throw new ManifestError('INVALID_BUNDLE', `${this.file} is truncated: ${missing.path}, listed in ${MANIFEST_FILE}, is missing`);
     }
     const contents: BundleContents = {
-      digest: sha256Hex(this.manifestBytes),
+      digest: sha256Digest(this.manifestBytes),
       manifest: this.manifest,
       manifestBytes: this.manifestBytes,
       signatures: this.signatures,
@@ -172,7 +172,7 @@ class BundleState {
   }
 
   private async stream(entry: TarEntryRef, info: BundleEntryInfo, digest: string | undefined, keep: boolean): Promise<Buffer | undefined> {
-    const hash = createHash('sha256');
+    const hash = sha256Hasher();
     const chunks: Buffer[] = [];
     const out = this.options.sink ? await this.options.sink(info) : undefined;
     let seen = 0;
@@ -196,7 +196,7 @@ class BundleState {
       throw err;
     }
     if (seen !== info.size) throw new ManifestError('INVALID_BUNDLE', `entry ${JSON.stringify(info.path)} is truncated`);
-    const actual = 'sha256:' + hash.digest('hex');
+    const actual = hash.digest();
     if (digest !== undefined && actual !== digest) {
       throw new ManifestError('DIGEST_MISMATCH', `entry ${JSON.stringify(info.path)} has digest ${actual}, but ${MANIFEST_FILE} declares ${digest}`);
     }
@@ -219,9 +219,6 @@ class BundleState {
   }
 }
 
-function sha256Hex(data: Uint8Array): string {
-  return 'sha256:' + createHash('sha256').update(data).digest('hex');
-}
 
 /** Tar typeflags in words, for refusals. */
 function describeTypeflag(typeflag: string): string {

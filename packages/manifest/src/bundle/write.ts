@@ -1,11 +1,10 @@
 import type tar from 'tar-stream';
-import { createHash } from 'node:crypto';
 import { open, readFile, realpath, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname, resolve, sep } from 'node:path';
-import { readComponentInterface } from '../component/index.js';
+import { readComponentInterface } from '@wpack/component';
 import { ManifestError } from '../errors.js';
-import { canonicalJson } from '../manifest/canonical-json.js';
+import { canonicalJson, sha256Digest, sha256Hasher } from '@wpack/core';
 import { loadSourceManifest } from '../manifest/load.js';
 import {
   COMPONENT_FILE,
@@ -120,7 +119,7 @@ export async function createBundle(dir: string, out: string, options: CreateBund
 
   const locked = lockManifest(source, epoch, resources, iface);
   locked.files = [
-    { path: COMPONENT_FILE, size: component.length, digest: sha256(component), mediaType: WASM_MEDIA_TYPE },
+    { path: COMPONENT_FILE, size: component.length, digest: sha256Digest(component), mediaType: WASM_MEDIA_TYPE },
     ...planned.map((f) => ({ path: f.path, size: f.size, digest: PLACEHOLDER_DIGEST, mediaType: f.mediaType })),
   ];
   const placeholder = Buffer.from(canonicalJson(locked));
@@ -137,7 +136,7 @@ export async function createBundle(dir: string, out: string, options: CreateBund
     if (final.length !== placeholder.length) throw new Error('locked manifest changed length'); // unreachable: digests are fixed-length
     const size = await patchAndSync(tmp, final);
     await rename(tmp, out);
-    return { path: out, digest: sha256(final), manifest: locked, size };
+    return { path: out, digest: sha256Digest(final), manifest: locked, size };
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw ioError(`cannot write ${out}`, err);
@@ -254,7 +253,7 @@ function addBuffer(pack: tar.Pack, header: TarHeader, data: Buffer): Promise<voi
 }
 
 async function addFile(pack: tar.Pack, header: TarHeader, file: ArchiveFile, progress: (n: number) => void): Promise<string> {
-  const hash = file.verifiedDigest === undefined ? createHash('sha256') : undefined;
+  const hash = file.verifiedDigest === undefined ? sha256Hasher() : undefined;
   let entry!: TarSink;
   const entryDone = new Promise<void>((ok, fail) => {
     entry = pack.entry(header, (err) => (err ? fail(err) : ok()));
@@ -274,7 +273,7 @@ async function addFile(pack: tar.Pack, header: TarHeader, file: ArchiveFile, pro
   }
   entry.end(undefined); // streamx types make the argument mandatory
   await entryDone;
-  return hash === undefined ? (file.verifiedDigest as string) : 'sha256:' + hash.digest('hex');
+  return hash === undefined ? (file.verifiedDigest as string) : hash.digest();
 }
 
 /** Overwrites the placeholder manifest (right after its 512-byte header), fsyncs, returns the file size. */
@@ -338,9 +337,6 @@ export async function* bytesOf(data: Uint8Array): AsyncGenerator<Uint8Array> {
   yield data;
 }
 
-export function sha256(data: Uint8Array): string {
-  return 'sha256:' + createHash('sha256').update(data).digest('hex');
-}
 
 /** Byte-wise (code unit) order, independent of locale: part of the format. */
 export function compare(a: string, b: string): number {

@@ -8,6 +8,7 @@
  * Hand-written on purpose (DESIGN §11): no library parses this grammar, and
  * the checks below are the security boundary of `wpack verify`.
  */
+import { isVersionSpec, parseInterfaceName } from '@wpack/core';
 import { ipaddr } from './ip.js';
 import { ManifestError } from '../errors.js';
 import { collapseStars, hasWildcard } from './glob.js';
@@ -461,22 +462,6 @@ function parseNn<F extends CapabilityForm>(ctx: Ctx<F>, rest: string | undefined
   return { form: ctx.form, kind: 'nn', encoding, text: `nn:${encoding}` };
 }
 
-/**
- * A component-model interface name: `ns:pkg/iface`, nested namespaces and
- * interfaces allowed (`ns:a:b/c/d`), optional `@version`. Labels are kebab
- * words; upper case is kept (WIT allows acronym words such as `HTTP`).
- */
-const LABEL = '[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*';
-const INTERFACE_NAME = new RegExp(`^((?:${LABEL}:)+${LABEL}(?:/${LABEL})+)(?:@(.+))?$`);
-const VERSION = /^\d+(?:\.\d+){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
-
-/** Splits `ns:pkg/iface@1.2.3` into interface and version; null if it is not an interface name. */
-export function parseInterfaceName(name: string): { interface: string; version: string | undefined } | null {
-  const match = INTERFACE_NAME.exec(name);
-  if (match === null) return null;
-  return { interface: match[1] as string, version: match[2] };
-}
-
 function parseImport<F extends CapabilityForm>(ctx: Ctx<F>, rest: string | undefined): ImportCapability<F> {
   if (rest === undefined || rest === '') throw invalid('import needs an interface, e.g. import:acme:kv/store');
   if (ctx.pattern && hasWildcard(rest)) {
@@ -487,6 +472,6 @@ function parseImport<F extends CapabilityForm>(ctx: Ctx<F>, rest: string | undef
   if (hasWildcard(rest)) throw invalid('import name must not contain wildcards');
   const parsed = parseInterfaceName(rest);
   if (parsed === null) throw invalid('import name must look like ns:pkg/iface[@version]');
-  if (parsed.version !== undefined && !VERSION.test(parsed.version)) throw invalid(`invalid version "${parsed.version}"`);
+  if (parsed.version !== undefined && !isVersionSpec(parsed.version)) throw invalid(`invalid version "${parsed.version}"`);
   return { form: ctx.form, kind: 'import', name: rest, text: `import:${rest}` };
 }

@@ -7,7 +7,6 @@ export {
   parseCapability,
   parseCapabilityPattern,
   MAX_CAPABILITY_LENGTH,
-  parseInterfaceName,
 } from './grammar.js';
 export type {
   AnyCapability,

@@ -10,6 +10,7 @@
  * alone, not by `env:APP_*` (the Kyverno `AllIn` mistake DESIGN §2 warns of).
  * Each kind below defines its reach as a set and answers both questions on it.
  */
+import { isShortVersion, splitVersion } from '@wpack/core';
 import { ipaddr } from './ip.js';
 import type {
   AnyCapability,
@@ -213,12 +214,17 @@ function httpDecide(p: HttpCapability, c: HttpCapability, mode: Mode): boolean {
 // ---------------------------------------------------------------- import
 
 /**
- * A versionless name stands for the interface at any version: `acme:kv/store`
- * reaches `acme:kv/store` and `acme:kv/store@*`. So a versionless pattern
- * allows every version, and a versionless declaration needs such a pattern.
+ * The names an import capability stands for, as string globs. A versionless
+ * name is the interface at any version (`acme:kv/store`, `acme:kv/store@*`);
+ * a short version is its whole range (`@1` is `@1` and `@1.*`, as core's
+ * `versionCovers` says for a manifest's declarations); a full version is
+ * itself. So `import:acme:kv/store@1` in a policy grants a declared `@1.0`
+ * or `@1.0.0`, exactly as the same text in a manifest satisfies them.
  */
 function importAlternatives(cap: ImportCapability): string[] {
-  return cap.name.includes('@') ? [cap.name] : [cap.name, `${cap.name}@*`];
+  const { base, version } = splitVersion(cap.name);
+  if (version === undefined) return [cap.name, `${cap.name}@*`];
+  return isShortVersion(version) ? [cap.name, `${base}@${version}.*`] : [cap.name];
 }
 
 function importDecide(p: ImportCapability, c: ImportCapability, mode: Mode): boolean {

@@ -1,4 +1,4 @@
-import type { ComponentInterface } from '../component/index.js';
+import type { ComponentInterface } from '@wpack/component';
 import { requirementFor } from './wasi-table.js';
 
 /**

@@ -6,7 +6,8 @@
  * capability, and the README documents the rows as written here.
  */
 import type { AnyCapability, Capability, CapabilityPattern } from './grammar.js';
-import { hostText, parseCapabilityPattern, parseInterfaceName, portsText } from './grammar.js';
+import { parseInterfaceName, versionCovers } from '@wpack/core';
+import { hostText, parseCapabilityPattern, portsText } from './grammar.js';
 import { grants } from './match.js';
 import { hasWildcard } from './glob.js';
 
@@ -129,9 +130,10 @@ function fromRow(r: WasiTableRow, iface: string): CapabilityRequirement {
 
 /**
  * Any other host interface needs `import:<ns:pkg/iface>`. A versionless
- * declaration covers every version; a versioned one must name the imported
- * version or a dot-boundary prefix of it (`@0.2` covers `@0.2.3`). Version
- * compatibility with the host is the world check's job (DESIGN §7 step 3).
+ * declaration covers every version; a versioned one covers the versions it
+ * names, a short one (`@1`, `@0.2`) its whole range (core's `versionCovers`,
+ * the rule a policy's import patterns follow too). Version compatibility with
+ * the host is the world check's job (DESIGN §7 step 3).
  */
 function hostInterface(iface: string, version: string | undefined): CapabilityRequirement {
   return {
@@ -145,8 +147,7 @@ function hostInterface(iface: string, version: string | undefined): CapabilityRe
 function importSatisfies(declared: string, iface: string, version: string | undefined): boolean {
   if (declared === iface) return true;
   if (!declared.startsWith(`${iface}@`)) return false;
-  const declaredVersion = declared.slice(iface.length + 1);
-  return version === undefined || version === declaredVersion || version.startsWith(`${declaredVersion}.`);
+  return version === undefined || versionCovers(declared.slice(iface.length + 1), version);
 }
 
 const STDIO_TEXT = {

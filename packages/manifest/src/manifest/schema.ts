@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type * as Ajv2020Module from 'ajv/dist/2020.js';
 import type { Ajv2020 as Ajv2020Type, ErrorObject } from 'ajv/dist/2020.js';
 import type addFormatsModule from 'ajv-formats';
-import type { ValidationProblem } from '../errors.js';
+import type { ValidationProblem } from '@wpack/core';
 
 /** A compiled validator: ajv's calling convention, errors on the function. */
 export interface SchemaValidator {

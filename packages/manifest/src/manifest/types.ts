@@ -1,4 +1,4 @@
-import type { ComponentExtern } from '../component/index.js';
+import type { ComponentExtern } from '@wpack/component';
 
 export const MANIFEST_FILE = 'wpack.json';
 export const COMPONENT_FILE = 'component.wasm';

@@ -1,5 +1,6 @@
 import { parseCapability } from '../capabilities/index.js';
-import { ManifestError, ManifestValidationError, type ValidationProblem } from '../errors.js';
+import type { ValidationProblem } from '@wpack/core';
+import { ManifestError, ManifestValidationError } from '../errors.js';
 import { validateLockedSchema, validateSourceSchema } from './schema.js';
 import {
   COMPONENT_FILE,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '@wpack/core';
 import { COMPONENT_FILE, WASM_MEDIA_TYPE, type LockedManifest } from '../manifest/types.js';
 
 export const OCI_IMAGE_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
@@ -54,7 +54,7 @@ export function componentArtifact(locked: LockedManifest): { manifest: OciBlob; 
 
 function blob(mediaType: string, value: unknown): OciBlob {
   const bytes = Buffer.from(compactCanonicalJson(value));
-  return { mediaType, bytes, size: bytes.length, digest: 'sha256:' + createHash('sha256').update(bytes).digest('hex') };
+  return { mediaType, bytes, size: bytes.length, digest: sha256Digest(bytes) };
 }
 
 /** Sorted keys, no whitespace: a stable byte form for registry documents. */

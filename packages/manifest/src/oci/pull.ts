@@ -3,9 +3,9 @@ import { bytesOf, writeArchiveFile, type ArchiveFile } from '../bundle/write.js'
 import { isSignatureEntry } from '../bundle/entry-names.js';
 import { DEFAULT_LIMITS } from '../bundle/limits.js';
 import { suggestCapabilities } from '../capabilities/index.js';
-import { readComponentInterface } from '../component/index.js';
+import { readComponentInterface } from '@wpack/component';
 import { ManifestError } from '../errors.js';
-import { canonicalJson } from '../manifest/canonical-json.js';
+import { canonicalJson, sha256Digest } from '@wpack/core';
 import { COMPONENT_FILE, MANIFEST_SCHEMA_URI, WASM_MEDIA_TYPE, type LockedManifest } from '../manifest/types.js';
 import { parseJson, validateLockedManifest } from '../manifest/validate.js';
 import {
@@ -17,7 +17,6 @@ import {
   WPACK_MANIFEST_MEDIA_TYPE,
   WPACK_TAG_ANNOTATION,
 } from './media-types.js';
-import { createHash } from 'node:crypto';
 
 export interface PullResult {
   /** The component manifest's digest: what was pulled, pinned. */
@@ -83,7 +82,7 @@ export async function pullBundle(ref: Reference, out: string, options: PullOptio
     await writeArchiveFile(out, Date.parse(locked.created) / 1000, manifestBytes, files, options.onProgress);
     return {
       digest: descriptor.digest,
-      bundleDigest: 'sha256:' + createHash('sha256').update(manifestBytes).digest('hex'),
+      bundleDigest: sha256Digest(manifestBytes),
       path: out,
       inferred: wpack === undefined,
       signatures: signatures.length,
@@ -135,7 +134,7 @@ async function findWpackReferrers(repo: RemoteRepository, subject: Descriptor, l
     const locked = validateLockedManifest(parseJson(manifestBytes.toString('utf8'), 'wpack.json from the registry'), 'wpack.json from the registry');
     // Only the metadata that describes exactly this component counts.
     if (locked.files[0]?.digest !== layer.digest) continue;
-    const bundleDigest = 'sha256:' + createHash('sha256').update(manifestBytes).digest('hex');
+    const bundleDigest = sha256Digest(manifestBytes);
     const tag = m.annotations?.[WPACK_TAG_ANNOTATION];
     const seen = found.get(bundleDigest);
     if (seen !== undefined) {

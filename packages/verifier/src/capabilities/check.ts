@@ -7,7 +7,8 @@
  *     pattern and touch no deny pattern — deny wins (DESIGN §6).
  * All matching goes through the grammar module's `grants` / `overlaps`.
  */
-import { grants, overlaps, parseCapability, requirementFor, type Capability, type ComponentInterface } from '@wpack/manifest';
+import { grants, overlaps, parseCapability, requirementFor, type Capability } from '@wpack/manifest';
+import { type ComponentInterface } from '@wpack/component';
 import type { GateFinding } from '../gate/findings.js';
 import type { PolicyCapability } from '../policy/load.js';
 

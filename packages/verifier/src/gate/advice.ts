@@ -1,5 +1,5 @@
 /** Why each signature finding matters and how to fix it, for the gate's report. */
-import type { SignatureFindingCode } from '../signatures/verify.js';
+import type { SignatureFindingCode } from '@wpack/signatures';
 
 export const SIGNATURE_ADVICE: Record<Exclude<SignatureFindingCode, 'SIGNATURE_VERIFIED'>, { why: string; fix: string }> = {
   SIGNATURE_MALFORMED: { why: 'an unreadable signature proves nothing', fix: 'sign the bundle again with `wpack sign`' },

@@ -4,7 +4,7 @@
  * found, why it matters, how to fix it. `--json`, SARIF and the text report
  * are all rendered from these.
  */
-import type { SignatureFindingCode } from '../signatures/verify.js';
+import type { SignatureFindingCode } from '@wpack/signatures';
 
 export const GATE_STEPS = ['integrity', 'signatures', 'world', 'capabilities', 'limits'] as const;
 export type GateStep = (typeof GATE_STEPS)[number];

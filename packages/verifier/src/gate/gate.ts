@@ -8,22 +8,12 @@ import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type picomatchType from 'picomatch';
-import {
-  COMPONENT_FILE,
-  ManifestError,
-  readBundle,
-  readBundleHead,
-  readEntryBytes,
-  readComponentInterface,
-  readComponentTypes,
-  WpackError,
-  type ComponentInterface,
-  type ComponentTypes,
-  type LockedManifest,
-} from '@wpack/manifest';
+import { COMPONENT_FILE, ManifestError, readBundle, readBundleHead, readEntryBytes, type LockedManifest } from '@wpack/manifest';
+import { readComponentInterface, readComponentTypes, type ComponentInterface, type ComponentTypes } from '@wpack/component';
+import { WpackError } from '@wpack/core';
 import { checkCapabilities } from '../capabilities/check.js';
 import type { LoadedPolicy } from '../policy/load.js';
-import { verifySignatures, warmUpVerifier, type SignaturePolicy } from '../signatures/verify.js';
+import { verifySignatures, warmUpVerifier, type SignaturePolicy } from '@wpack/signatures';
 import { checkWorld } from '../world/check.js';
 import { SIGNATURE_ADVICE } from './advice.js';
 import type { GateFinding } from './findings.js';
@@ -191,7 +181,12 @@ function structuralTypes(read: IntegrityRead): ComponentTypes | undefined {
     return readComponentTypes(read.componentBytes);
   } catch (err) {
     if (!(err instanceof WpackError)) throw err;
-    return { imports: read.component.imports.map((i) => ({ name: i.name, type: { kind: 'unknown', reason: err.message } })), exports: [], warnings: [err.message] };
+    return {
+      interface: read.component,
+      imports: read.component.imports.map((i) => ({ name: i.name, type: { kind: 'unknown', reason: err.message } })),
+      exports: [],
+      warnings: [err.message],
+    };
   }
 }
 

@@ -1,12 +1,9 @@
-import type { ValidationProblem } from '@wpack/manifest';
+import { problemsMessage, type ValidationProblem } from '@wpack/core';
 import { VerifierError } from '../errors.js';
 
 /** A policy file failed validation; `problems` has one entry per problem, by JSON pointer. */
 export class PolicyValidationError extends VerifierError {
-  readonly problems: readonly ValidationProblem[];
-
   constructor(source: string, problems: readonly ValidationProblem[]) {
-    super('POLICY_INVALID', `${source} is not a valid wpack policy:\n` + problems.map((p) => `  ${p.path || '/'}: ${p.message}`).join('\n'));
-    this.problems = problems;
+    super('POLICY_INVALID', problemsMessage(`${source} is not a valid wpack policy`, problems), { problems });
   }
 }

@@ -5,9 +5,10 @@
  * loaded only when a policy has WIT files, so the usual gate never pays for it.
  */
 import { readFile } from 'node:fs/promises';
-import { readComponentTypes, type InstanceType, type ValidationProblem } from '@wpack/manifest';
+import { readComponentTypes, type InstanceType } from '@wpack/component';
+import { type ValidationProblem } from '@wpack/core';
 import { nestWitPackage, wasiPackages, witPackageName } from '../world/wit-source.js';
-import { splitVersion } from '../world/versions.js';
+import { splitVersion } from '@wpack/core';
 
 export interface HostWitResult {
   problems: ValidationProblem[];

@@ -8,11 +8,12 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ParseError } from 'jsonc-parser';
-import { parseCapabilityPattern, WpackError, type CapabilityPattern, type ValidationProblem } from '@wpack/manifest';
-import { keyHint, loadPublicKey } from '../signatures/keys.js';
-import { loadTrustedRoot, publicGoodTrustedRoot } from '../signatures/trusted-root.js';
-import type { SignaturePolicy, TrustedIdentity, TrustedKey } from '../signatures/verify.js';
-import type { IdentityMatcher } from '../signatures/identity.js';
+import { parseCapabilityPattern, type CapabilityPattern } from '@wpack/manifest';
+import { WpackError, type ValidationProblem } from '@wpack/core';
+import { keyHint, loadPublicKey } from '@wpack/signatures';
+import { loadTrustedRoot, publicGoodTrustedRoot } from '@wpack/signatures';
+import type { SignaturePolicy, TrustedIdentity, TrustedKey } from '@wpack/signatures';
+import type { IdentityMatcher } from '@wpack/signatures';
 import { resolveHostWorld, type HostSpec } from '../world/check.js';
 import { VerifierError } from '../errors.js';
 import { PolicyValidationError } from './errors.js';

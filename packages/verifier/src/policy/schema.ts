@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Ajv2020Module from 'ajv/dist/2020.js';
 import type addFormatsModule from 'ajv-formats';
-import { schemaProblems, type SchemaValidator, type ValidationProblem } from '@wpack/manifest';
+import { schemaProblems, type SchemaValidator } from '@wpack/manifest';
+import { type ValidationProblem } from '@wpack/core';
 
 /** schemas/ at the repo root is the single source of the policy format (DESIGN §6). */
 export const POLICY_SCHEMA_URL = new URL('../../../../../schemas/policy.schema.json', import.meta.url);

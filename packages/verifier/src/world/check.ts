@@ -4,11 +4,11 @@
  * a `provides` entry, and the component must export what the host world
  * calls. Type-level checks build on this.
  */
-import type { ComponentInterface, ComponentTypes, ImportedType, InstanceType } from '@wpack/manifest';
+import type { ComponentInterface, ComponentTypes, ImportedType, InstanceType } from '@wpack/component';
 import type { GateFinding } from '../gate/findings.js';
 import { loadHostProfiles } from './host-profiles.js';
 import { compareInterface } from './types-compare.js';
-import { relateVersions, splitVersion } from './versions.js';
+import { relateVersions, splitVersion } from '@wpack/core';
 
 /** A host world named by a policy, e.g. `wasi:http/proxy@0.2.3`. */
 export interface HostWorld {

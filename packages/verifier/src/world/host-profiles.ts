@@ -9,9 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readComponentInterface, readComponentTypes, type InstanceType } from '@wpack/manifest';
+import { readComponentInterface, readComponentTypes, type InstanceType } from '@wpack/component';
 import { WASI_WIT_VERSION, installedJco, wasiPackages } from './wit-source.js';
-import { splitVersion } from './versions.js';
+import { splitVersion } from '@wpack/core';
 
 /** Bumped whenever the data layout changes. */
 export const HOST_PROFILES_FORMAT = 4;

@@ -12,7 +12,7 @@
  * fail only because a named type of the interface changed are grouped under
  * that type.
  */
-import { formatFuncType, formatValType, type FuncType, type InstanceType, type ResourceType, type ValType } from '@wpack/manifest';
+import { formatFuncType, formatValType, type FuncType, type InstanceType, type ResourceType, type ValType } from '@wpack/component';
 import type { GateFinding } from '../gate/findings.js';
 
 export interface InterfaceSides {

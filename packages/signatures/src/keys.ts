@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { VerifierError } from '../errors.js';
+import { SignatureError } from './errors.js';
 
 export interface GeneratedKeyPair {
   privatePem: string;
@@ -30,19 +30,19 @@ export function keyHint(publicKey: KeyObject): string {
 export function loadPrivateKey(pem: string | Buffer, password?: string): KeyObject {
   // Without a passphrase OpenSSL would try to prompt; say what is missing instead.
   if (password === undefined && /-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem.toString())) {
-    throw new VerifierError('KEY_PASSWORD', 'the private key is encrypted: pass its password with --password-stdin');
+    throw new SignatureError('KEY_PASSWORD', 'the private key is encrypted: pass its password with --password-stdin');
   }
   try {
     const key = createPrivateKey(password === undefined ? { key: pem, format: 'pem' } : { key: pem, format: 'pem', passphrase: password });
     checkKeyType(key);
     return key;
   } catch (err) {
-    if (err instanceof VerifierError) throw err;
+    if (err instanceof SignatureError) throw err;
     const code = (err as { code?: string }).code;
     if (code === 'ERR_MISSING_PASSPHRASE' || /bad decrypt|passphrase/i.test((err as Error).message)) {
-      throw new VerifierError('KEY_PASSWORD', 'the private key is encrypted and the password is missing or wrong (pass it with --password-stdin)', { cause: err });
+      throw new SignatureError('KEY_PASSWORD', 'the private key is encrypted and the password is missing or wrong (pass it with --password-stdin)', { cause: err });
     }
-    throw new VerifierError('KEY_INVALID', `not a PEM private key: ${(err as Error).message}`, { cause: err });
+    throw new SignatureError('KEY_INVALID', `not a PEM private key: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -52,8 +52,8 @@ export function loadPublicKey(pem: string | Buffer): KeyObject {
     checkKeyType(key);
     return key;
   } catch (err) {
-    if (err instanceof VerifierError) throw err;
-    throw new VerifierError('KEY_INVALID', `not a PEM public key: ${(err as Error).message}`, { cause: err });
+    if (err instanceof SignatureError) throw err;
+    throw new SignatureError('KEY_INVALID', `not a PEM public key: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -62,5 +62,5 @@ function checkKeyType(key: KeyObject): void {
   const type = key.asymmetricKeyType;
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (type === 'ed25519' || (type === 'ec' && curve === 'prime256v1')) return;
-  throw new VerifierError('KEY_INVALID', `unsupported key type ${String(type)}${curve ? ` (${curve})` : ''}: use ECDSA P-256 or Ed25519`);
+  throw new SignatureError('KEY_INVALID', `unsupported key type ${String(type)}${curve ? ` (${curve})` : ''}: use ECDSA P-256 or Ed25519`);
 }

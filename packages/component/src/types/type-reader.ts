@@ -10,7 +10,7 @@
 // byte range and read only when instantiated, as its own scope with its
 // imports bound to the `with` arguments; what it exports becomes the new
 // instance. Core sections and the start section are skipped by size.
-import { WpackError } from '../../errors.js';
+import { WpackError } from '@wpack/core';
 import { BinaryReader } from '../binary-reader.js';
 import { bindInstance, rebindFunc, rebindInstance, rebindVal } from './bind.js';
 import { readCanonSection } from './canon.js';

@@ -2,7 +2,7 @@
 // Binary.md: each component, component type and instance type has its own
 // type and instance index spaces, which only grow by appending; `alias outer
 // ct idx` reaches the space `ct` levels out.
-import { WpackError } from '../../errors.js';
+import { WpackError } from '@wpack/core';
 import type { FuncType, InstanceType, ResourceType, ValType } from './model.js';
 
 /** One entry of a type index space. */

@@ -1,4 +1,4 @@
-import { ManifestError } from '../errors.js';
+import { ComponentError } from './errors.js';
 
 /**
  * A bounds-checked cursor over a WebAssembly binary. Every read checks the
@@ -22,7 +22,7 @@ export class BinaryReader {
   }
 
   fail(what: string): never {
-    throw new ManifestError('MALFORMED_COMPONENT', `malformed component at byte ${String(this.offset)}: ${what}`);
+    throw new ComponentError('MALFORMED_COMPONENT', `malformed component at byte ${String(this.offset)}: ${what}`);
   }
 
   byte(): number {

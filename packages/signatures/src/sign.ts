@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { sign as cryptoSign, createPublicKey } from 'node:crypto';
 import { appendEntry, isSignatureEntry, readBundleHead, SIGNATURES_DIR } from '@wpack/manifest';
-import { VerifierError } from '../errors.js';
+import { SignatureError } from './errors.js';
 import { keyHint } from './keys.js';
 import { buildStatement, IN_TOTO_PAYLOAD_TYPE } from './statement.js';
 
@@ -64,7 +64,7 @@ export async function signBundle(file: string, mode: SigningMode): Promise<SignR
     const bundle = await builder.create({ data: Buffer.from(JSON.stringify(statement)), type: IN_TOTO_PAYLOAD_TYPE });
     json = bundleToJSON(bundle);
   } catch (err) {
-    throw new VerifierError('SIGNING_FAILED', `signing failed: ${(err as Error).message}`, {
+    throw new SignatureError('SIGNING_FAILED', `signing failed: ${(err as Error).message}`, {
       cause: err,
       category: mode.kind === 'keyless' ? 'network' : 'input',
     });
@@ -86,7 +86,7 @@ function nextSignatureNumber(paths: string[]): number {
     max = Math.max(max, Number(/(\d+)\.sigstore\.json$/.exec(p)?.[1] ?? 0));
   }
   // Entry names allow six digits (signatures/<n>.sigstore.json).
-  if (max + 1 > 999_999) throw new VerifierError('SIGNING_FAILED', 'the bundle has no signature number left');
+  if (max + 1 > 999_999) throw new SignatureError('SIGNING_FAILED', 'the bundle has no signature number left');
   return max + 1;
 }
 
@@ -104,19 +104,19 @@ export async function resolveIdentityToken(explicit?: string): Promise<string> {
       token = await new CIContextProvider('sigstore').getToken();
     } catch (err) {
       // It rejects with plain strings as well as Errors.
-      throw new VerifierError('NO_IDENTITY_TOKEN', `GitHub Actions did not hand out an OIDC token: ${err instanceof Error ? err.message : String(err)}`, {
+      throw new SignatureError('NO_IDENTITY_TOKEN', `GitHub Actions did not hand out an OIDC token: ${err instanceof Error ? err.message : String(err)}`, {
         cause: err,
         category: 'network',
       });
     }
     if (typeof token !== 'string' || token === '') {
-      throw new VerifierError('NO_IDENTITY_TOKEN', 'GitHub Actions answered the token request without a token: does the job have `permissions: id-token: write`?', {
+      throw new SignatureError('NO_IDENTITY_TOKEN', 'GitHub Actions answered the token request without a token: does the job have `permissions: id-token: write`?', {
         category: 'network',
       });
     }
     return token;
   }
-  throw new VerifierError(
+  throw new SignatureError(
     'NO_IDENTITY_TOKEN',
     'keyless signing needs an OIDC identity token: pass --identity-token, set SIGSTORE_ID_TOKEN, or run in GitHub Actions with `permissions: id-token: write` (or sign with --key)',
   );

@@ -1,6 +1,6 @@
 // Decoding of names, externtypes and vector counts shared by the type reader.
 import type { BinaryReader } from '../binary-reader.js';
-import { readExternName as readNameOf } from '../reader.js';
+import { readExternName as readNameOf } from '../interface-reader.js';
 import { UnsupportedEncoding } from './scope.js';
 
 /** Binary.md `externtype`, decoded but not yet resolved against an index space. */

@@ -1,8 +1,8 @@
 // Reads the full structural type of every top-level import and export of a
 // component. The section walk (index spaces, nested components evaluated for
-// exports) is in component-reader.ts.
-import { readComponentInterface } from '../reader.js';
-import { ComponentReader } from './component-reader.js';
+// exports) is in type-reader.ts.
+import { readComponentInterface } from '../interface-reader.js';
+import { ComponentReader } from './type-reader.js';
 import type { ComponentTypes } from './model.js';
 import { ReadContext, UnsupportedEncoding } from './scope.js';
 
@@ -13,7 +13,7 @@ import { ReadContext, UnsupportedEncoding } from './scope.js';
  * exports `unknown` with a warning (the caller falls back to the name-only
  * check).
  *
- * @throws ManifestError NOT_A_COMPONENT / MALFORMED_COMPONENT, exactly like
+ * @throws ComponentError NOT_A_COMPONENT / MALFORMED_COMPONENT, exactly like
  *   `readComponentInterface`, and MALFORMED_COMPONENT for corrupt types.
  */
 export function readComponentTypes(bytes: Uint8Array): ComponentTypes {
@@ -37,5 +37,5 @@ export function readComponentTypes(bytes: Uint8Array): ComponentTypes {
     ...reader.exports,
     ...unreadExports.map((e) => ({ name: e.name, type: { kind: 'unknown', reason: 'not reached' } as const })),
   ];
-  return { imports, exports, warnings: reader.ctx.warnings };
+  return { interface: iface, imports, exports, warnings: reader.ctx.warnings };
 }

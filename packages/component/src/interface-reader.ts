@@ -1,4 +1,4 @@
-import { ManifestError } from '../errors.js';
+import { ComponentError } from './errors.js';
 import { BinaryReader } from './binary-reader.js';
 
 /** What an import or export is, from its `externdesc` or `sort` (component-model Binary.md). */
@@ -27,7 +27,7 @@ const KIND_BY_BYTE: readonly ExternKind[] = ['module', 'func', 'value', 'type', 
  * instantiating or validating it. Hand-written on purpose: only the preamble
  * and sections 10/11 need decoding, every other section is skipped by size.
  *
- * @throws ManifestError NOT_A_COMPONENT for a core module or non-wasm bytes,
+ * @throws ComponentError NOT_A_COMPONENT for a core module or non-wasm bytes,
  *   MALFORMED_COMPONENT for a truncated or corrupt component.
  */
 export function readComponentInterface(bytes: Uint8Array): ComponentInterface {
@@ -50,17 +50,17 @@ export function readComponentInterface(bytes: Uint8Array): ComponentInterface {
 
 function checkPreamble(bytes: Uint8Array): void {
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) {
-    throw new ManifestError('NOT_A_COMPONENT', 'not a WebAssembly binary (no \\0asm header)');
+    throw new ComponentError('NOT_A_COMPONENT', 'not a WebAssembly binary (no \\0asm header)');
   }
   // Binary.md: `layer` (bytes 6-7) is 0x0001 for components; core modules carry version 1, layer 0.
   const layer = (bytes[6] as number) | ((bytes[7] as number) << 8);
   if (layer === 0) {
-    throw new ManifestError(
+    throw new ComponentError(
       'NOT_A_COMPONENT',
       'a core WebAssembly module, not a component (wrap it with `wasm-tools component new` or `jco new`)',
     );
   }
-  if (layer !== 1) throw new ManifestError('NOT_A_COMPONENT', `unknown WebAssembly layer ${String(layer)}`);
+  if (layer !== 1) throw new ComponentError('NOT_A_COMPONENT', `unknown WebAssembly layer ${String(layer)}`);
 }
 
 function readVec(r: BinaryReader, each: () => void): void {

@@ -2,6 +2,8 @@
 // data, so a comparator (or a host profile shipped as JSON) can use it as is.
 // The rules it supports: instances compare by width, functions and value types
 // exactly, resources nominally by origin key (DESIGN §7, the world step).
+import { interfaceTrack } from '@wpack/core';
+import type { ComponentInterface } from '../interface-reader.js';
 
 /** The primitive value types (Binary.md `primvaltype`). */
 export type PrimitiveKind =
@@ -73,6 +75,8 @@ export type ImportedType =
 export type ExportedType = ImportedType;
 
 export interface ComponentTypes {
+  /** The names and kinds of the imports and exports, as `readComponentInterface` gives them: one parse serves both. */
+  interface: ComponentInterface;
   imports: { name: string; type: ImportedType }[];
   /**
    * What every top-level export is, in the same shapes as imports. Resources
@@ -81,26 +85,6 @@ export interface ComponentTypes {
    */
   exports: { name: string; type: ExportedType }[];
   warnings: string[];
-}
-
-/**
- * Cuts a semver to its compatibility track (the wasmtime rule):
- * x.y.z with x>0 → "x"; 0.y.z with y>0 → "0.y"; 0.0.z and pre-releases stay exact.
- */
-export function versionTrack(version: string): string {
-  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
-  if (m === null) return version;
-  const [, major, minor] = m as unknown as [string, string, string, string];
-  if (major !== '0') return major;
-  if (minor !== '0') return `0.${minor}`;
-  return version;
-}
-
-/** `wasi:io/error@0.2.12` → `wasi:io/error@0.2`; a name without a version is kept. */
-export function interfaceTrack(name: string): string {
-  const at = name.lastIndexOf('@');
-  if (at < 0) return name;
-  return `${name.slice(0, at)}@${versionTrack(name.slice(at + 1))}`;
 }
 
 /** The origin key of a resource first declared as `resource` in the import/export `owner`. */

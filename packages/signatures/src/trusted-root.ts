@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { VerifierError } from '../errors.js';
+import { SignatureError } from './errors.js';
 
 export const TRUSTED_ROOT_MEDIA_TYPE = 'application/vnd.dev.sigstore.trustedroot+json;version=0.1';
 
@@ -26,7 +26,7 @@ export async function publicGoodTrustedRoot(): Promise<Record<string, unknown>> 
     const b64 = repo.targets?.['trusted_root.json'];
     if (b64 !== undefined) return JSON.parse(Buffer.from(b64, 'base64').toString('utf8')) as Record<string, unknown>;
   }
-  throw new VerifierError('TRUSTED_ROOT_INVALID', `no trusted_root.json in ${seedsPath}`);
+  throw new SignatureError('TRUSTED_ROOT_INVALID', `no trusted_root.json in ${seedsPath}`);
 }
 
 export async function loadTrustedRoot(path: string): Promise<Record<string, unknown>> {
@@ -34,10 +34,10 @@ export async function loadTrustedRoot(path: string): Promise<Record<string, unkn
   try {
     doc = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
-    throw new VerifierError('TRUSTED_ROOT_INVALID', `cannot read trusted root ${path}: ${(err as Error).message}`, { cause: err });
+    throw new SignatureError('TRUSTED_ROOT_INVALID', `cannot read trusted root ${path}: ${(err as Error).message}`, { cause: err });
   }
   if (doc === null || typeof doc !== 'object' || !String((doc as { mediaType?: unknown }).mediaType).startsWith('application/vnd.dev.sigstore.trustedroot')) {
-    throw new VerifierError('TRUSTED_ROOT_INVALID', `${path} is not a Sigstore trusted_root.json (mediaType ${TRUSTED_ROOT_MEDIA_TYPE})`);
+    throw new SignatureError('TRUSTED_ROOT_INVALID', `${path} is not a Sigstore trusted_root.json (mediaType ${TRUSTED_ROOT_MEDIA_TYPE})`);
   }
   return doc as Record<string, unknown>;
 }

@@ -1,0 +1,34 @@
+// Public surface of @wpack/core: the rules every other package shares, each
+// in one place — the error base class and its one code union, digests,
+// canonical and strict JSON, quoting values in messages, WIT names and
+// version tracks.
+export { problemsMessage, WpackError } from './errors.js';
+export type {
+  CliErrorCode,
+  ComponentErrorCode,
+  CoreErrorCode,
+  ErrorCategory,
+  ErrorCode,
+  ManifestErrorCode,
+  RegistryErrorCode,
+  SignatureErrorCode,
+  ValidationProblem,
+  VerifierErrorCode,
+  WpackErrorOptions,
+} from './errors.js';
+export { isSha256Digest, SHA256_DIGEST, sha256Digest, sha256Hasher } from './digest.js';
+export { canonicalJson, isCanonicalJson } from './canonical-json.js';
+export { jsonPointer, parseStrictJson, readJson } from './strict-json.js';
+export type { StrictJsonOptions } from './strict-json.js';
+export { QUOTE_LIMIT, quoteValue } from './quote.js';
+export {
+  interfaceTrack,
+  isShortVersion,
+  isVersionSpec,
+  parseInterfaceName,
+  relateVersions,
+  splitVersion,
+  versionCovers,
+  versionTrack,
+} from './wit-name.js';
+export type { VersionRelation } from './wit-name.js';

@@ -1,0 +1,3 @@
+import { WpackError, type SignatureErrorCode } from '@wpack/core';
+
+export class SignatureError extends WpackError<SignatureErrorCode> {}
