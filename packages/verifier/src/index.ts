@@ -14,5 +14,6 @@ export { checkWorld, knownHostWorlds, resolveHostWorld } from './world/check.js'
 export type { HostSpec, HostWorld } from './world/check.js';
 export { loadHostProfiles } from './world/host-profiles.js';
 export type { HostProfile, HostProfileData } from './world/host-profiles.js';
-export { jcoWasiDir, nestWitPackage, WASI_PACKAGE_DIRS, WASI_WIT_VERSION, wasiPackages, witPackageName } from './world/wit-source.js';
+export { nestWitPackage, WASI_WIT_VERSION, wasiPackages, witPackageName } from './world/wit-source.js';
+export type { WitPackage } from './world/wit-source.js';
 export { checkCapabilities } from './capabilities/check.js';

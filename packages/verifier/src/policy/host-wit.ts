@@ -1,8 +1,9 @@
 /**
  * Host WIT files (DESIGN §6 `host.wit`): each defines a package whose
  * interfaces `provides` may name. They are checked by building a probe
- * component that imports every named interface of the package, with jco —
- * loaded only when a policy has WIT files, so the usual gate never pays for it.
+ * component that imports every named interface of the package, with the
+ * wasm-tools build inside @bytecodealliance/jco-transpile — loaded only when a
+ * policy has WIT files, so the usual gate never pays for it.
  */
 import { readFile } from 'node:fs/promises';
 import { readComponentTypes, type InstanceType } from '@wpack/component';
@@ -39,7 +40,7 @@ export async function checkHostWit(files: string[], provides: string[]): Promise
   }
   if (problems.length > 0) return { problems, types };
 
-  const jco = await import('@bytecodealliance/jco');
+  const jco = await import('@bytecodealliance/jco-transpile/wasm-tools');
   const wasi = (await wasiPackages()).map((p) => p.nested).join('\n');
   for (const pkg of packages) {
     const [pkgBase, pkgVersion] = pkg.name.split('@') as [string, string];

@@ -1,18 +1,24 @@
 /**
- * Assembling the single WIT text jco's `componentEmbed` takes (DESIGN §10):
- * the root package and its worlds first, then every package it uses as a
- * nested `package ns:name@ver { … }` block.
+ * Assembling the single WIT text a probe build takes (DESIGN §10): the root
+ * package and its worlds first, then every package it uses as a nested
+ * `package ns:name@ver { … }` block. The WASI packages come from the data the
+ * build ships (scripts/build-host-profiles.mjs copies them from the WIT that
+ * ships with jco), so nothing here needs jco at run time.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-/** The WASI release whose WIT ships inside jco; host profiles are built from it. */
+/** The WASI release whose WIT the build ships; host profiles are built from it. */
 export const WASI_WIT_VERSION = '0.2.12';
 
-/** jco's bundled WASI packages, in dependency order. */
-export const WASI_PACKAGE_DIRS = ['wasi-io', 'wasi-clocks', 'wasi-random', 'wasi-filesystem', 'wasi-sockets', 'wasi-cli', 'wasi-http'] as const;
+/** Where the build writes the WASI WIT: packages/verifier/dist/data/wasi-wit.json. */
+export const WASI_WIT_URL = new URL('../../data/wasi-wit.json', import.meta.url);
+
+/** One WASI package as shipped: its `ns:name@version`, its file text, and the text as a nested block. */
+export interface WitPackage {
+  name: string;
+  text: string;
+  nested: string;
+}
 
 const PACKAGE_HEADER = /^package\s+([a-z][a-z0-9-]*:[a-z][a-z0-9-]*@[0-9A-Za-z.+-]+)\s*;/m;
 
@@ -34,34 +40,16 @@ export function nestWitPackage(source: string, file: string): string {
   return `package ${header[1]} {\n${body.trimEnd()}\n}\n`;
 }
 
-/** The installed jco: its root directory and version. */
-export function installedJco(): { root: string; version: string } {
-  let dir = dirname(fileURLToPath(import.meta.resolve('@bytecodealliance/jco')));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown; version?: unknown };
-      if (parsed.name === '@bytecodealliance/jco') return { root: dir, version: String(parsed.version) };
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the installed @bytecodealliance/jco');
-    dir = parent;
-  }
-}
+let shipped: Promise<WitPackage[]> | undefined;
 
-/** Directory of jco's bundled WASI WIT, `lib/wit/builtin/<version>`. */
-export function jcoWasiDir(version = WASI_WIT_VERSION): string {
-  return join(installedJco().root, 'lib', 'wit', 'builtin', version);
-}
-
-/** Every bundled WASI package as a nested block, with the file texts read (for cache keys). */
-export async function wasiPackages(version = WASI_WIT_VERSION): Promise<{ path: string; text: string; nested: string }[]> {
-  const dir = jcoWasiDir(version);
-  const out: { path: string; text: string; nested: string }[] = [];
-  for (const pkg of WASI_PACKAGE_DIRS) {
-    const path = join(dir, pkg, 'package.wit');
-    const text = await readFile(path, 'utf8');
-    out.push({ path, text, nested: nestWitPackage(text, path) });
-  }
-  return out;
+/** The shipped WASI packages, in dependency order, each with its nested block. */
+export function wasiPackages(): Promise<WitPackage[]> {
+  shipped ??= readFile(WASI_WIT_URL, 'utf8').then(
+    (text) => (JSON.parse(text) as { packages: { name: string; text: string }[] }).packages.map((p) => ({ ...p, nested: nestWitPackage(p.text, p.name) })),
+    (err: unknown) => {
+      // A broken install, not bad input: an internal error.
+      throw new Error(`the WASI WIT data ${WASI_WIT_URL.pathname} is missing (${(err as NodeJS.ErrnoException).code ?? String(err)}): run \`npm run build\``, { cause: err });
+    },
+  );
+  return shipped;
 }
