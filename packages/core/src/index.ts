@@ -32,3 +32,15 @@ export {
   versionTrack,
 } from './wit-name.js';
 export type { VersionRelation } from './wit-name.js';
+export {
+  collapseStars,
+  GLOBSTAR,
+  globMatches,
+  hasWildcard,
+  MAX_GLOB_TOKENS,
+  pathGlobMatches,
+  segmentGlobContains,
+  segmentGlobIntersects,
+  starGlobContains,
+  starGlobIntersects,
+} from './glob.js';

@@ -12,7 +12,7 @@ import {
   parseCapabilityPattern,
   requirementFor,
 } from '../src/capabilities/index.js';
-import { segmentGlobContains, segmentGlobIntersects, starGlobContains, starGlobIntersects } from '../src/capabilities/glob.js';
+import { segmentGlobContains, segmentGlobIntersects, starGlobContains, starGlobIntersects } from '@wpack/core';
 import { ManifestError } from '../src/errors.js';
 
 function rejects(parse: (text: string) => unknown, text: string, reason?: string): void {

@@ -2,9 +2,12 @@
  * How a certificate identity is matched. sigstore-js treats its identity
  * options as UNANCHORED regular expressions, so `https://github.com/acme/`
  * would match any workflow of any repository under it. wpack never hands it
- * an identity policy: it compares exactly, by anchored glob, or by a regular
+ * an identity policy: it compares exactly, by glob (core's one glob engine:
+ * `*` any run of characters, `?` one; the whole value), or by a regular
  * expression it anchors itself.
  */
+import { globMatches } from '@wpack/core';
+
 export type IdentityMatcher =
   | { kind: 'exact'; value: string }
   | { kind: 'glob'; pattern: string }
@@ -15,7 +18,7 @@ export function matchIdentity(matcher: IdentityMatcher, value: string): boolean 
     case 'exact':
       return value === matcher.value;
     case 'glob':
-      return globToRegExp(matcher.pattern).test(value);
+      return globMatches(matcher.pattern, value);
     case 'regexp':
       return new RegExp(`^(?:${matcher.source})$`, 'u').test(value);
   }
@@ -23,13 +26,4 @@ export function matchIdentity(matcher: IdentityMatcher, value: string): boolean 
 
 export function describeMatcher(m: IdentityMatcher): string {
   return m.kind === 'exact' ? m.value : m.kind === 'glob' ? `${m.pattern} (glob)` : `/^(?:${m.source})$/`;
-}
-
-/** `*` matches any run of characters, everything else literally; anchored both ends. */
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 'su');
 }

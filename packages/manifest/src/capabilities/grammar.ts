@@ -8,10 +8,9 @@
  * Hand-written on purpose (DESIGN §11): no library parses this grammar, and
  * the checks below are the security boundary of `wpack verify`.
  */
-import { isVersionSpec, parseInterfaceName } from '@wpack/core';
+import { collapseStars, hasWildcard, isVersionSpec, parseInterfaceName } from '@wpack/core';
 import { ipaddr } from './ip.js';
 import { ManifestError } from '../errors.js';
-import { collapseStars, hasWildcard } from './glob.js';
 
 export const capabilityKinds = [
   'filesystem',

@@ -10,7 +10,16 @@
  * alone, not by `env:APP_*` (the Kyverno `AllIn` mistake DESIGN §2 warns of).
  * Each kind below defines its reach as a set and answers both questions on it.
  */
-import { isShortVersion, splitVersion } from '@wpack/core';
+import {
+  GLOBSTAR,
+  hasWildcard,
+  isShortVersion,
+  segmentGlobContains,
+  segmentGlobIntersects,
+  splitVersion,
+  starGlobContains,
+  starGlobIntersects,
+} from '@wpack/core';
 import { ipaddr } from './ip.js';
 import type {
   AnyCapability,
@@ -26,7 +35,6 @@ import type {
   PortRange,
 } from './grammar.js';
 import { defaultPort, pathSegments } from './grammar.js';
-import { GLOBSTAR, hasWildcard, segmentGlobContains, segmentGlobIntersects, starGlobContains, starGlobIntersects } from './glob.js';
 
 /** True iff everything `cap` could reach is allowed by `pattern` (containment). */
 export function grants(pattern: CapabilityPattern, cap: Capability): boolean {

@@ -6,10 +6,9 @@
  * capability, and the README documents the rows as written here.
  */
 import type { AnyCapability, Capability, CapabilityPattern } from './grammar.js';
-import { parseInterfaceName, versionCovers } from '@wpack/core';
+import { hasWildcard, parseInterfaceName, versionCovers } from '@wpack/core';
 import { hostText, parseCapabilityPattern, portsText } from './grammar.js';
 import { grants } from './match.js';
-import { hasWildcard } from './glob.js';
 
 /** What one component import (or export) needs from the manifest. */
 export interface CapabilityRequirement {

@@ -1,6 +1,7 @@
 /**
- * A small glob engine for capability patterns: set CONTAINMENT and set
- * INTERSECTION of two globs, never "does this glob match that string".
+ * wpack's one glob engine, with one meaning of `*` per level: set
+ * CONTAINMENT and set INTERSECTION of two globs. Matching a plain string is
+ * containment of a glob with no wildcard in it.
  *
  * DESIGN §2: a declared capability is granted only when everything it could
  * reach lies inside an allowed pattern. A declared capability may itself be a
@@ -18,10 +19,12 @@
  *   - `intersects(a, b)`: L(a) ∩ L(b) ≠ ∅, exact (a product-automaton walk).
  *
  * The same two programmes run at two levels:
- *   - string level (env names, nn encodings, import names, path segments):
- *     `*` = any run of characters, `?` = exactly one character;
- *   - path level: tokens are segments, `**` = zero or more segments and any
- *     other segment is itself a string-level glob.
+ *   - string level (env names, nn encodings, import names, path segments,
+ *     signer identities): `*` = any run of characters, `?` = exactly one
+ *     character;
+ *   - path level (filesystem paths, a policy's registry scopes): tokens are
+ *     segments, `**` = zero or more segments and any other segment is itself
+ *     a string-level glob, so `*` stays within one segment.
  *
  * Both programmes are O(n·m) time and O(m) memory; inputs longer than
  * MAX_GLOB_TOKENS get the conservative answer (not contained, intersecting)
@@ -201,4 +204,18 @@ function fillLastRow(alphabet: Alphabet, row: Uint8Array, b: readonly string[]):
   for (let j = m - 1; j >= 0; j--) {
     row[j] = alphabet.isStar(b[j] as string) && row[j + 1] === 1 ? 1 : 0;
   }
+}
+
+/**
+ * Whether a string, read literally, matches a string-level glob. Exact for
+ * text without `*` or `?`; text holding them is matched conservatively: the
+ * answer may be no where a literal reading would say yes, never the reverse.
+ */
+export function globMatches(pattern: string, text: string): boolean {
+  return starGlobContains(pattern, text);
+}
+
+/** Whether a `/`-separated path, read literally, matches a path-level glob (same caveat as `globMatches`). */
+export function pathGlobMatches(pattern: string, path: string): boolean {
+  return segmentGlobContains(pattern.split('/'), path.split('/'));
 }
