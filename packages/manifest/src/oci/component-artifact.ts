@@ -1,4 +1,4 @@
-import { sha256Digest } from '@wpack/core';
+import { canonicalJson, sha256Digest } from '@wpack/core';
 import { COMPONENT_FILE, WASM_MEDIA_TYPE, type LockedManifest } from '../manifest/types.js';
 
 export const OCI_IMAGE_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
@@ -53,15 +53,6 @@ export function componentArtifact(locked: LockedManifest): { manifest: OciBlob; 
 }
 
 function blob(mediaType: string, value: unknown): OciBlob {
-  const bytes = Buffer.from(compactCanonicalJson(value));
+  const bytes = Buffer.from(canonicalJson(value, { compact: true }));
   return { mediaType, bytes, size: bytes.length, digest: sha256Digest(bytes) };
-}
-
-/** Sorted keys, no whitespace: a stable byte form for registry documents. */
-function compactCanonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }
