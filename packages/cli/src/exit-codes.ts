@@ -12,28 +12,19 @@ export const EXIT = {
 
 interface OclifishError {
   oclif?: { exit?: number };
-  code?: unknown;
 }
 
-/** Errors of every wpack layer carry a category; the registry client's are not WpackErrors but share the shape. */
-function categoryOf(err: unknown): keyof typeof EXIT | undefined {
-  if (err instanceof WpackError) return (err as WpackError).category;
-  const c = (err as { category?: unknown } | null)?.category;
-  return c === 'input' || c === 'denied' || c === 'network' ? c : undefined;
-}
-
+/** Every wpack error, of every layer, is a WpackError with a category. */
 export function exitCodeFor(err: unknown): number {
-  const category = categoryOf(err);
-  if (category !== undefined) return EXIT[category];
+  if (err instanceof WpackError) return EXIT[(err as WpackError).category];
   const oclifExit = (err as OclifishError).oclif?.exit;
   if (typeof oclifExit === 'number') return oclifExit === 1 ? EXIT.input : oclifExit;
   return EXIT.internal;
 }
 
+/** The code `--json` prints: the error's own, USAGE for oclif's flag errors, INTERNAL for a bug. */
 export function errorCodeFor(err: unknown): string {
   if (err instanceof WpackError) return (err as WpackError).code;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (categoryOf(err) !== undefined && typeof code === 'string') return code;
   if ((err as OclifishError).oclif !== undefined) return 'USAGE';
   return 'INTERNAL';
 }
