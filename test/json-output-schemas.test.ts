@@ -267,6 +267,8 @@ void describe('every command --json, run for real, validates against its schema'
     // Registry failures, exit 3.
     failure(await wpack(['pull', `${plain.host}/acme/app:9.9.9`, '-o', at('none.wpack')]), 3, 'NOT_FOUND');
     failure(await runShell(`printf %s wrong | node "$WPACK" login ${secured.host} -u ${secured.username ?? ''} --password-stdin --json`, { cwd: work.dir, env }), 3, 'UNAUTHORIZED');
-    failure(await wpack(['push', bundle, `${secured.host}/acme/app:1.2.0`]), 3, 'UNAUTHORIZED');
+    await mkdir(at('docker-empty'));
+    const anonymous = await runWpack(['push', bundle, `${secured.host}/acme/app:1.2.0`, '--json'], { cwd: work.dir, env: { DOCKER_CONFIG: at('docker-empty') } });
+    failure(anonymous, 3, 'UNAUTHORIZED');
   });
 });
