@@ -328,3 +328,47 @@ void describe('every reader of a bundle refuses a non-canonical wpack.json, a du
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   });
 });
+
+void describe('readBundleUnverified: the structure checked, the digests not', () => {
+  const write = async (name: string, archive: Buffer): Promise<string> => {
+    const file = join(work.dir, `unverified-${name}.wpack`);
+    await writeFile(file, archive);
+    return file;
+  };
+
+  void test('tampered component and resource bytes: readBundle refuses them, readBundleUnverified returns what the archive holds', async () => {
+    const component = Buffer.from(at(C).data as Buffer);
+    component[component.length - 1] = (component[component.length - 1] as number) ^ 0x01;
+    const resource = Buffer.from(at(R).data as Buffer);
+    resource[0] = (resource[0] as number) ^ 0x01;
+    const file = await write('tampered', await makeTar([at(M), { name: at(C).name, data: component }, { name: at(R).name, data: resource }]));
+    await assert.rejects(readBundle(file), (e: unknown) => e instanceof ManifestError && e.code === 'DIGEST_MISMATCH');
+    const read = await readBundleUnverified(file);
+    assert.equal(read.digest, sha(at(M).data as Buffer));
+    assert.ok(read.componentBytes.equals(component), 'the tampered component bytes, as they are');
+    assert.deepEqual(read.manifest, manifest);
+    assert.equal(read.archiveSize, (await readFile(file)).length);
+  });
+
+  void test('a component shorter than wpack.json declares is read as it is', async () => {
+    const short = (at(C).data as Buffer).subarray(0, 100);
+    const file = await write('short', await makeTar([at(M), { name: at(C).name, data: short }, at(R)]));
+    await assert.rejects(readBundle(file), (e: unknown) => e instanceof ManifestError && e.code === 'SIZE_MISMATCH');
+    assert.ok((await readBundleUnverified(file)).componentBytes.equals(short));
+  });
+
+  void test('names, types, order and declared sizes are still checked', async () => {
+    const refused: [string, Entry[], string][] = [
+      ['symlink', [at(M), { name: 'component.wasm', type: 'symlink', linkname: '/etc/passwd' }], 'BUNDLE_ENTRY_REJECTED'],
+      ['unlisted', [at(M), at(C), { name: 'resources/extra.bin', data: Buffer.from('x') }, at(R)], 'BUNDLE_ENTRY_REJECTED'],
+      ['out of order', [at(M), at(R), at(C)], 'BUNDLE_ENTRY_REJECTED'],
+      ['longer than declared', [at(M), { name: 'component.wasm', data: Buffer.concat([at(C).data as Buffer, Buffer.from('x')]) }, at(R)], 'BUNDLE_ENTRY_REJECTED'],
+      ['missing resource', [at(M), at(C)], 'INVALID_BUNDLE'],
+      ['wpack.json not first', [at(C), at(M), at(R)], 'BUNDLE_ENTRY_REJECTED'],
+    ];
+    for (const [name, entries, code] of refused) {
+      const file = await write(name.replace(/\W+/g, '-'), await makeTar(entries));
+      await assert.rejects(readBundleUnverified(file), (e: unknown) => e instanceof ManifestError && e.code === code, name);
+    }
+  });
+});

@@ -11,7 +11,10 @@
  * for the gate (its names come with them), its names alone for the quick
  * check. Only when the digests do not match is the archive read a second
  * time, by readBundleUnverified, so that the later steps can report on what
- * it claims; the bundle is denied by then.
+ * it claims; the bundle is denied by then. For a registry reference the
+ * file is what the pull wrote, every blob checked against its digest as it
+ * streamed (registry-client's verifying()); the gate still reads it as
+ * untrusted input, like any other file.
  */
 import { createRequire } from 'node:module';
 import type picomatchType from 'picomatch';
