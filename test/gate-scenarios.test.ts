@@ -13,9 +13,9 @@ import assert from 'node:assert/strict';
 import { createHash, type KeyObject } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createBundle, readBundleHead } from '@wpack/manifest';
+import { appendEntry, createBundle, ManifestError, readBundleHead, readBundleUnverified } from '@wpack/manifest';
 import { GATE_FINDING_CODES, loadPolicy, PolicyValidationError, runGate, type GateFinding, type GateFindingCode, type PolicyDocument, type PolicySigner } from '@wpack/verifier';
-import { buildStatement, generateKeyPair, loadPrivateKey, signBundle } from '@wpack/signatures';
+import { buildStatement, generateKeyPair, IN_TOTO_PAYLOAD_TYPE, loadPrivateKey, signBundle } from '@wpack/signatures';
 import { buildFixtures } from './fixtures/build.js';
 import { makeProject, type ProjectOptions } from './helpers/project.js';
 import { REPO_ROOT, runWpack } from './helpers/cli.js';
@@ -140,6 +140,23 @@ async function rebuiltAndSigned(ctx: BuildContext, name: BundleName, edit: (part
   await signBundle(ctx.path(name), { kind: 'key', privateKey: ctx.keyA });
 }
 
+/**
+ * As rebuiltAndSigned, for a wpack.json that lies about its component's
+ * interface, which `wpack sign` refuses: the same DSSE signature by key A,
+ * made by hand over the statement of what the archive claims.
+ */
+async function rebuiltAndSignedByHand(ctx: BuildContext, name: BundleName, edit: (parts: ArchiveParts) => Promise<void> | void): Promise<void> {
+  const parts = await readArchiveParts(ctx.unsigned('proxy'));
+  await edit(parts);
+  const file = ctx.path(name);
+  await writeArchiveParts(file, parts);
+  await assert.rejects(signBundle(file, { kind: 'key', privateKey: ctx.keyA }), (e: unknown) => e instanceof ManifestError && e.code === 'INTERFACE_MISMATCH');
+  const claimed = await readBundleUnverified(file);
+  const statement = Buffer.from(JSON.stringify(buildStatement(claimed.manifest, claimed.digest)));
+  const json = await dsseSignature(ctx.keyA, statement, IN_TOTO_PAYLOAD_TYPE);
+  await appendEntry(file, 'signatures/1.sigstore.json', Buffer.from(JSON.stringify(json)), new Date(0));
+}
+
 /** A statement for `file` signed with key A, edited after signing: the signature no longer verifies. */
 async function forgedSignature(ctx: BuildContext, file: string): Promise<unknown> {
   const sig = (await signatureJson(ctx.path('proxy'))) as { dsseEnvelope: { payload: string } };
@@ -232,14 +249,14 @@ const BUNDLES: Record<BundleName, (ctx: BuildContext) => Promise<void>> = {
     }),
   // Correct digests, but wpack.json does not record the wasi:http/outgoing-handler import.
   'proxy-interface-mismatch': (ctx: BuildContext) =>
-    rebuiltAndSigned(ctx, 'proxy-interface-mismatch', (parts) => {
+    rebuiltAndSignedByHand(ctx, 'proxy-interface-mismatch', (parts) => {
       const before = parts.manifest.interface.imports.length;
       parts.manifest.interface.imports = parts.manifest.interface.imports.filter((i) => !i.name.startsWith('wasi:http/outgoing-handler@'));
       assert.equal(parts.manifest.interface.imports.length, before - 1);
     }),
   // component.wasm replaced by a core module, digests re-locked: it claims the proxy's interface.
   'proxy-core-module': (ctx: BuildContext) =>
-    rebuiltAndSigned(ctx, 'proxy-core-module', async (parts) => {
+    rebuiltAndSignedByHand(ctx, 'proxy-core-module', async (parts) => {
       const core = await readFile((await buildFixtures())['core-module']);
       const file = parts.files[0];
       const locked = parts.manifest.files[0];
@@ -867,6 +884,7 @@ const SCENARIOS: Scenario[] = [
     policy: policy(),
     codes: pass([], ['INTERFACE_MISMATCH']),
     verified: false,
+    localOnly: 'wpack push reads the archive first and refuses a wpack.json that does not record the component\'s interface',
     check: (r) => {
       const f = only(r, 'INTERFACE_MISMATCH')[0];
       assert.equal(f?.subject, 'component.wasm');
@@ -880,6 +898,7 @@ const SCENARIOS: Scenario[] = [
     policy: policy(),
     codes: pass([], ['INTERFACE_MISMATCH']),
     verified: false,
+    localOnly: 'wpack push reads the archive first and refuses a component.wasm that is not a component',
     check: (r) => assert.match(only(r, 'INTERFACE_MISMATCH')[0]?.message ?? '', /cannot be read as a component/),
   },
 ];

@@ -84,7 +84,7 @@ export interface ArchiveParts {
 export async function readArchiveParts(file: string): Promise<ArchiveParts> {
   const head = await readBundleHead(file);
   const bytes = await readFile(file);
-  const files = head.index.entries
+  const files = (await indexArchive(file)).entries
     .slice(1)
     .filter((e) => !isSignatureEntry(e.name))
     .map((e) => ({ path: e.name, data: bytes.subarray(e.dataOffset, e.dataOffset + e.size) }));

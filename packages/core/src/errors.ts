@@ -45,6 +45,8 @@ export type ManifestErrorCode =
   | 'TARGET_EXISTS'
   | 'BUNDLE_LOCKED'
   | 'AMBIGUOUS_BUNDLE'
+  /** wpack.json records other imports or exports than its component.wasm has (the gate's INTERFACE_MISMATCH, as bad input). */
+  | 'INTERFACE_MISMATCH'
   | 'IO_ERROR';
 
 /** Codes of signing and signature verification. */

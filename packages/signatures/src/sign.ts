@@ -26,7 +26,9 @@ export interface SignResult {
 /**
  * Signs a bundle: a DSSE envelope holding the in-toto statement of DESIGN
  * §4, as a Sigstore bundle v0.3, appended as the next signatures/<n> entry.
- * Reads only the locked manifest: its digests already pin every other byte.
+ * Reads the locked manifest, which pins every other byte by digest, and
+ * component.wasm, to refuse a manifest that does not record its interface;
+ * the resources are never read.
  */
 export async function signBundle(file: string, mode: SigningMode): Promise<SignResult> {
   const head = await readBundleHead(file);

@@ -4,9 +4,9 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { ManifestError } from '../errors.js';
 import { MANIFEST_FILE, type LockedFile, type LockedManifest } from '../manifest/types.js';
-import { parseJson, validateLockedManifest } from '../manifest/validate.js';
 import { checkEntryName, describeType, isSignatureEntry } from './entry-names.js';
 import { ioError } from './fs-util.js';
+import { checkRecordedInterface, parseLockedManifest } from './locked-manifest.js';
 import { indexArchive, type TarEntryRef } from './tar-index.js';
 import { readRange } from './read-ahead.js';
 import { DEFAULT_LIMITS, type BundleLimits } from './limits.js';
@@ -29,6 +29,16 @@ export interface ReadBundleOptions {
    */
   sink?: (entry: BundleEntryInfo) => Promise<Writable | undefined>;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * What is done with component.wasm once its digest checked out.
+   * `check` (default): it is parsed, and a wpack.json that records other
+   * imports or exports than it has is refused with INTERFACE_MISMATCH.
+   * `return`: its bytes are returned as `componentBytes`, unparsed, and the
+   * caller compares them with `manifest.interface` (interfaceDifference):
+   * the gate does, to report a mismatch as a finding and to parse the
+   * component once, for its types.
+   */
+  component?: 'check' | 'return';
 }
 
 export interface BundleSignatureEntry {
@@ -43,15 +53,64 @@ export interface BundleContents {
   manifestBytes: Buffer;
   signatures: BundleSignatureEntry[];
   archiveSize: number;
+  /** component.wasm's bytes, digest-checked: only with `component: 'return'`. */
+  componentBytes?: Buffer;
 }
 
 /**
  * Reads a bundle as untrusted input (DESIGN §3): regular files only, names
  * from the manifest's allow-list in the fixed order, sizes capped and
- * checked against the header before a byte is read, every digest checked.
+ * checked against the header before a byte is read, every digest checked,
+ * wpack.json canonical and free of duplicate keys, and the interface it
+ * records that of component.wasm.
  */
 export async function readBundle(file: string, options: ReadBundleOptions = {}): Promise<BundleContents> {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const state = new BundleState(file, { ...DEFAULT_LIMITS, ...options.limits }, options, true);
+  const archiveSize = await walk(file, state);
+  const contents: BundleContents = { ...state.finish(), archiveSize };
+  if (options.component === 'return') contents.componentBytes = state.componentBytes();
+  return contents;
+}
+
+/** What readBundleUnverified gives: the archive as it claims to be. */
+export interface UnverifiedBundle {
+  /** `sha256:…` of the wpack.json entry's bytes, as for readBundle. */
+  digest: string;
+  manifest: LockedManifest;
+  manifestBytes: Buffer;
+  signatures: BundleSignatureEntry[];
+  /** component.wasm's bytes as the archive holds them: NOT checked against any digest or declared size. */
+  componentBytes: Buffer;
+  archiveSize: number;
+}
+
+/**
+ * Reads a bundle WITHOUT checking its digests: for a caller that must look
+ * at a bundle whose bytes failed readBundle (the gate, to report every step
+ * on what the archive claims) or that only needs the manifest and the
+ * signatures (signing, through readBundleHead).
+ *
+ * It checks what readBundle checks about the archive's structure: tar
+ * headers and checksums, every entry lying inside the file, regular files
+ * only, names from the allow-list in the fixed order (wpack.json, the files
+ * it lists, then signatures), no duplicates, the size caps, no entry larger
+ * than wpack.json declares; and wpack.json itself (schema, canonical bytes,
+ * no duplicate keys).
+ *
+ * It does NOT check: any file's digest, that an entry is as long as
+ * wpack.json declares (a shorter one is read as it is), or that the
+ * interface wpack.json records is component.wasm's (compare with
+ * interfaceDifference). Resources are not read at all. Nothing it returns
+ * beyond the manifest's own bytes may be trusted.
+ */
+export async function readBundleUnverified(file: string, options: Pick<ReadBundleOptions, 'limits'> = {}): Promise<UnverifiedBundle> {
+  const state = new BundleState(file, { ...DEFAULT_LIMITS, ...options.limits }, {}, false);
+  const archiveSize = await walk(file, state);
+  return { ...state.finish(), componentBytes: state.componentBytes(), archiveSize };
+}
+
+/** Walks every entry of the archive through `state`; returns the archive's size. */
+async function walk(file: string, state: BundleState): Promise<number> {
   const archiveSize = await stat(file).then(
     (s) => s.size,
     (err: unknown) => {
@@ -63,19 +122,19 @@ export async function readBundle(file: string, options: ReadBundleOptions = {}):
   // One parser for everything that decides what a bundle holds: the strict
   // header index, also used by signing. Two parsers that disagree about an
   // entry are how a signed wpack.json once slid in front of other files.
-  const index = await indexArchive(file, limits.maxEntries);
-  const state = new BundleState(file, limits, options);
+  const index = await indexArchive(file, state.limits.maxEntries);
   try {
     for (const entry of index.entries) await state.take(entry);
   } catch (err) {
     throw ioError(`cannot read bundle ${file}`, err);
   }
-  return state.finish(archiveSize);
+  return archiveSize;
 }
 
 class BundleState {
   private manifest?: LockedManifest;
   private manifestBytes?: Buffer;
+  private component?: Buffer;
   private readonly signatures: BundleSignatureEntry[] = [];
   private readonly seen = new Set<string>();
   private nextFile = 0;
@@ -83,10 +142,12 @@ class BundleState {
   private done = 0;
   private total = 0;
 
+  /** `verify`: check every digest and declared size (readBundle); otherwise read as readBundleUnverified says. */
   constructor(
     private readonly file: string,
-    private readonly limits: BundleLimits,
+    readonly limits: BundleLimits,
     private readonly options: ReadBundleOptions,
+    private readonly verify: boolean,
   ) {}
 
   async take(entry: TarEntryRef): Promise<void> {
@@ -121,7 +182,7 @@ class BundleState {
     this.signatures.push({ path: name, bytes });
   }
 
-  finish(archiveSize: number): BundleContents {
+  finish(): Omit<BundleContents, 'archiveSize'> {
     if (this.manifest === undefined || this.manifestBytes === undefined) {
       throw new ManifestError('INVALID_BUNDLE', `${this.file} holds no entries: not a wpack bundle`);
     }
@@ -129,20 +190,24 @@ class BundleState {
     if (missing !== undefined) {
       throw new ManifestError('INVALID_BUNDLE', `${this.file} is truncated: ${missing.path}, listed in ${MANIFEST_FILE}, is missing`);
     }
-    const contents: BundleContents = {
+    return {
       digest: sha256Digest(this.manifestBytes),
       manifest: this.manifest,
       manifestBytes: this.manifestBytes,
       signatures: this.signatures,
-      archiveSize,
     };
-    return contents;
+  }
+
+  /** component.wasm's bytes, kept while reading it (finish() made sure it was there). */
+  componentBytes(): Buffer {
+    if (this.component === undefined) throw new Error('component.wasm was not kept');
+    return this.component;
   }
 
   private async takeManifest(entry: TarEntryRef, size: number): Promise<void> {
     if (size > this.limits.maxManifestBytes) this.tooLarge(MANIFEST_FILE, size, this.limits.maxManifestBytes);
     const bytes = await this.collect(entry, { path: MANIFEST_FILE, size, kind: 'manifest' });
-    const manifest = validateLockedManifest(parseJson(bytes.toString('utf8'), `${this.file}: ${MANIFEST_FILE}`), `${this.file}: ${MANIFEST_FILE}`);
+    const manifest = parseLockedManifest(bytes, `${this.file}: ${MANIFEST_FILE}`);
     for (const f of manifest.files) {
       if (f.size > this.limits.maxEntryBytes) this.tooLarge(f.path, f.size, this.limits.maxEntryBytes, 'declares');
     }
@@ -160,10 +225,19 @@ class BundleState {
   private async takeFile(entry: TarEntryRef, expected: LockedFile, kind: EntryKind): Promise<void> {
     const { name, size } = entry;
     if (size > expected.size) this.reject(name, `is ${String(size)} bytes, larger than the ${String(expected.size)} declared in ${MANIFEST_FILE}`);
+    if (!this.verify) {
+      // Unverified: the component is read as it is; resources are not read.
+      if (kind === 'component') this.component = await this.collect(entry, { path: name, size, kind });
+      return;
+    }
     if (size < expected.size) {
       throw new ManifestError('SIZE_MISMATCH', `entry ${JSON.stringify(name)} is ${String(size)} bytes, but ${MANIFEST_FILE} declares ${String(expected.size)}`);
     }
-    await this.stream(entry, { path: name, size, kind }, expected.digest, false);
+    const bytes = await this.stream(entry, { path: name, size, kind }, expected.digest, kind === 'component');
+    if (kind !== 'component' || bytes === undefined || this.manifest === undefined) return;
+    // Digest-checked: these are the bytes wpack.json pins.
+    if (this.options.component === 'return') this.component = bytes;
+    else checkRecordedInterface(this.file, this.manifest, bytes);
   }
 
   /** Reads a small entry fully into memory (manifest, signatures); still streamed to the sink. */

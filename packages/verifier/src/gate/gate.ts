@@ -1,19 +1,29 @@
 /**
- * The pre-deploy gate (DESIGN §7): integrity → signatures → world →
- * capabilities → limits, every step run even after a failure so the report
- * is complete. One validated read of the archive serves every step: the
- * digest and signatures checked are the ones the integrity pass read.
+ * The pre-deploy gate (DESIGN §7) as an ordered pipeline, one method per
+ * step: integrity → scope → signatures → world → capabilities → limits.
+ * Every step runs even after a failure, so the report is complete. Scope is
+ * a step of its own; its finding is reported under `signatures`, because a
+ * policy vouches for its signers only inside the repositories it names.
+ *
+ * One read of the archive serves every step: readBundle checks every
+ * digest and hands back the component's bytes, and the signatures checked
+ * are the ones that read returned. The component is parsed once: its types
+ * for the gate (its names come with them), its names alone for the quick
+ * check. Only when the digests do not match is the archive read a second
+ * time, by readBundleUnverified, so that the later steps can report on what
+ * it claims; the bundle is denied by then. For a registry reference the
+ * file is what the pull wrote, every blob checked against its digest as it
+ * streamed (registry-client's verifying()); the gate still reads it as
+ * untrusted input, like any other file.
  */
-import { stat } from 'node:fs/promises';
-import { Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type picomatchType from 'picomatch';
-import { COMPONENT_FILE, ManifestError, readBundle, readBundleHead, readEntryBytes, type LockedManifest } from '@wpack/manifest';
+import { COMPONENT_FILE, interfaceDifference, ManifestError, readBundle, readBundleUnverified, type LockedManifest } from '@wpack/manifest';
 import { readComponentInterface, readComponentTypes, type ComponentInterface, type ComponentTypes } from '@wpack/component';
 import { WpackError } from '@wpack/core';
+import { verifySignatures, warmUpVerifier, type SignaturePolicy } from '@wpack/signatures';
 import { checkCapabilities } from '../capabilities/check.js';
 import type { LoadedPolicy } from '../policy/load.js';
-import { verifySignatures, warmUpVerifier, type SignaturePolicy } from '@wpack/signatures';
 import { checkWorld } from '../world/check.js';
 import { SIGNATURE_ADVICE } from './advice.js';
 import type { GateFinding } from './findings.js';
@@ -39,16 +49,15 @@ export interface GateReport {
   findings: GateFinding[];
 }
 
-/** Integrity failures that mean "these are not the signed bytes": findings, not bad input. */
-const TAMPERING = new Set(['DIGEST_MISMATCH', 'SIZE_MISMATCH']);
-
 export async function runGate(file: string, policy: LoadedPolicy, options: GateOptions = {}): Promise<GateReport> {
-  const { read, findings, signers } = await integrityAndSignatures(file, { ...policy.signatures, ...(options.now ? { now: options.now } : {}) });
-  findings.splice(findings.findIndex((f) => f.step === 'signatures'), 0, ...scope(policy, options.repository));
-  findings.push(...(await checkWorld(read.component, policy.host, structuralTypes(read))));
-  findings.push(...checkCapabilities(read.component, read.manifest.capabilities, policy));
-  findings.push(...limits(read.manifest, read.archiveSize, policy));
-  return report(read, signers, findings, policy.mode === 'enforce');
+  const gate = await Gate.open(file, 'types');
+  gate.integrity();
+  gate.scope(policy.scopes, options.repository);
+  await gate.signatures({ ...policy.signatures, ...(options.now ? { now: options.now } : {}) });
+  await gate.world(policy);
+  gate.capabilities(policy);
+  gate.limits(policy);
+  return gate.report(policy.mode === 'enforce');
 }
 
 /**
@@ -56,174 +65,195 @@ export async function runGate(file: string, policy: LoadedPolicy, options: GateO
  * signatures only, against the keys and identities given.
  */
 export async function runSignatureCheck(file: string, policy: SignaturePolicy): Promise<GateReport> {
-  const { read, findings, signers } = await integrityAndSignatures(file, policy);
-  return report(read, signers, findings, true);
+  const gate = await Gate.open(file, 'names');
+  gate.integrity();
+  await gate.signatures(policy);
+  return gate.report(true);
 }
 
-function report(read: IntegrityRead, signers: string[], findings: GateFinding[], enforced: boolean): GateReport {
-  return {
-    verified: !findings.some((f) => f.severity === 'error'),
-    enforced,
-    digest: read.digest,
-    name: read.manifest.name,
-    version: read.manifest.version,
-    signers,
-    findings,
-  };
-}
+/** Integrity failures that mean "these are not the signed bytes": findings, not bad input. */
+const TAMPERING = new Set(['DIGEST_MISMATCH', 'SIZE_MISMATCH']);
 
-async function integrityAndSignatures(file: string, policy: SignaturePolicy): Promise<{ read: IntegrityRead; findings: GateFinding[]; signers: string[] }> {
-  const warm = warmUpVerifier();
-  const read = await integrity(file);
-  await warm;
-  const findings: GateFinding[] = [...read.findings];
-  const signatures = await verifySignatures({ digest: read.digest }, read.signatures, policy);
-  for (const f of signatures.findings) {
-    const advice = f.code === 'SIGNATURE_VERIFIED' ? undefined : SIGNATURE_ADVICE[f.code];
-    findings.push({
-      code: f.code,
-      // A failing signature beside enough trusted ones does not deny the bundle.
-      severity: f.ok ? 'info' : signatures.verified || f.code === 'DUPLICATE_SIGNER' ? 'warning' : 'error',
-      step: 'signatures',
-      message: f.entry ? `${f.entry} ${f.message}` : f.message,
-      ...(advice ? { why: advice.why, fix: advice.fix } : {}),
-      ...(f.entry ? { subject: f.entry } : {}),
-    });
-  }
-  // There is always a signatures step to splice a scope finding in front of.
-  if (!findings.some((f) => f.step === 'signatures')) throw new Error('signature verification reported nothing');
-  return { read, findings, signers: signatures.signers };
-}
-
-interface IntegrityRead {
+/** What the one read of the archive gave every step. */
+interface BundleRead {
   digest: string;
   manifest: LockedManifest;
   signatures: { path: string; bytes: Buffer }[];
-  component: ComponentInterface;
-  /** The component's bytes (checked against its digest unless integrity failed), for the type-level world step. */
-  componentBytes: Buffer;
-  /** False when component.wasm could not be read as a component at all. */
-  readable: boolean;
   archiveSize: number;
-  findings: GateFinding[];
+  /** The DIGEST_MISMATCH or SIZE_MISMATCH readBundle refused the bytes with; the rest was read unverified. */
+  tampering?: ManifestError;
 }
 
-async function integrity(file: string): Promise<IntegrityRead> {
-  const findings: GateFinding[] = [];
-  const chunks: Buffer[] = [];
-  const collect = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
-  // The component's bytes are kept to read its real imports; nothing else is.
-  const sink = (entry: { path: string }): Promise<Writable | undefined> => Promise.resolve(entry.path === COMPONENT_FILE ? collect : undefined);
-  let read: { digest: string; manifest: LockedManifest; signatures: { path: string; bytes: Buffer }[]; archiveSize: number };
-  let componentBytes: Buffer;
-  try {
-    read = await readBundle(file, { sink });
-    componentBytes = Buffer.concat(chunks);
-    findings.push({ code: 'INTEGRITY_VERIFIED', severity: 'info', step: 'integrity', message: `${String(read.manifest.files.length + 1)} entries match the digests in wpack.json` });
-  } catch (err) {
-    if (!(err instanceof ManifestError) || !TAMPERING.has(err.code)) throw err;
-    findings.push({
-      code: err.code as 'DIGEST_MISMATCH' | 'SIZE_MISMATCH',
-      severity: 'error',
-      step: 'integrity',
-      message: err.message,
-      why: 'these are not the bytes that were bundled and signed',
-      fix: 'pull or copy the bundle again from its source; if it was edited, rebuild and sign it',
-    });
-    // Report the other steps on what the archive claims, read without digests.
-    const head = await readBundleHead(file);
-    const entry = head.index.entries.find((e) => e.name === COMPONENT_FILE);
-    componentBytes = entry === undefined ? Buffer.alloc(0) : await readEntryBytes(file, entry);
-    read = { ...head, archiveSize: (await stat(file)).size };
+/** The component as parsed once. */
+interface ParsedComponent {
+  /** Its real imports and exports; what wpack.json records when it cannot be read at all. */
+  iface: ComponentInterface;
+  /** Its structural types (the gate only); undefined when it cannot be read at all. */
+  types?: ComponentTypes;
+  /** Why component.wasm is not a component, when it is not. */
+  unreadable?: string;
+}
+
+class Gate {
+  private readonly findings: GateFinding[] = [];
+  private signers: string[] = [];
+
+  private constructor(
+    private readonly read: BundleRead,
+    private readonly component: ParsedComponent,
+  ) {}
+
+  /** Reads the archive (sigstore-js loads meanwhile) and parses the component: its types, or only its names. */
+  static async open(file: string, parse: 'types' | 'names'): Promise<Gate> {
+    const warm = warmUpVerifier();
+    const { read, componentBytes } = await readArchive(file);
+    await warm;
+    return new Gate(read, parseComponent(componentBytes, read.manifest.interface, parse));
   }
-  const recorded = read.manifest.interface;
-  let component: ComponentInterface = recorded;
-  let problem: string | undefined;
-  let readable = true;
-  try {
-    component = readComponentInterface(componentBytes);
-    problem = interfaceDifference(recorded, component);
-  } catch (err) {
-    if (!(err instanceof WpackError)) throw err;
-    readable = false;
-    problem = `component.wasm cannot be read as a component: ${err.message}`;
-  }
-  if (problem !== undefined) {
-    findings.push({
+
+  /** 1. Every digest and size matches, and wpack.json records the component's real interface. */
+  integrity(): void {
+    const { read, component } = this;
+    if (read.tampering === undefined) {
+      this.findings.push({ code: 'INTEGRITY_VERIFIED', severity: 'info', step: 'integrity', message: `${String(read.manifest.files.length + 1)} entries match the digests in wpack.json` });
+    } else {
+      this.findings.push({
+        code: read.tampering.code as 'DIGEST_MISMATCH' | 'SIZE_MISMATCH',
+        severity: 'error',
+        step: 'integrity',
+        message: read.tampering.message,
+        why: 'these are not the bytes that were bundled and signed',
+        fix: 'pull or copy the bundle again from its source; if it was edited, rebuild and sign it',
+      });
+    }
+    const problem = component.unreadable ?? interfaceDifference(read.manifest.interface, component.iface);
+    if (problem === undefined) return;
+    this.findings.push({
       code: 'INTERFACE_MISMATCH',
       severity: 'error',
       step: 'integrity',
       subject: COMPONENT_FILE,
       message: problem,
-      why: readable
-        ? 'wpack.json must describe the component it ships; the world and capability checks use what the component really imports'
-        : 'a bundle must ship a component; the world and capability checks fall back to the interface wpack.json records',
+      why:
+        component.unreadable === undefined
+          ? 'wpack.json must describe the component it ships; the world and capability checks use what the component really imports'
+          : 'a bundle must ship a component; the world and capability checks fall back to the interface wpack.json records',
       fix: 'rebuild the bundle with `wpack bundle`, which records the interface from the component itself',
     });
   }
-  return { digest: read.digest, manifest: read.manifest, signatures: read.signatures, component, componentBytes, readable, archiveSize: read.archiveSize, findings };
-}
 
-/**
- * The component's structural types for the world step (the gate only: the
- * quick check never needs them). Undefined when the component could not be
- * read at all; when its names read but its types do not, every import is
- * `unknown`, so the world step says so and checks by name.
- */
-function structuralTypes(read: IntegrityRead): ComponentTypes | undefined {
-  if (!read.readable) return undefined;
-  try {
-    return readComponentTypes(read.componentBytes);
-  } catch (err) {
-    if (!(err instanceof WpackError)) throw err;
-    return {
-      interface: read.component,
-      imports: read.component.imports.map((i) => ({ name: i.name, type: { kind: 'unknown', reason: err.message } })),
-      exports: [],
-      warnings: [err.message],
-    };
-  }
-}
-
-function interfaceDifference(recorded: ComponentInterface, real: ComponentInterface): string | undefined {
-  const names = (list: { name: string }[]): string[] => list.map((e) => e.name).sort();
-  for (const dir of ['imports', 'exports'] as const) {
-    const a = names(recorded[dir]);
-    const b = names(real[dir]);
-    const extra = b.filter((n) => !a.includes(n));
-    const missing = a.filter((n) => !b.includes(n));
-    if (extra.length > 0 || missing.length > 0) {
-      const parts = [
-        ...(extra.length > 0 ? [`the component ${dir === 'imports' ? 'imports' : 'exports'} ${extra.join(', ')}, which wpack.json does not record`] : []),
-        ...(missing.length > 0 ? [`wpack.json records ${missing.join(', ')}, which the component does not ${dir === 'imports' ? 'import' : 'export'}`] : []),
-      ];
-      return parts.join('; ');
-    }
-  }
-  return undefined;
-}
-
-function scope(policy: LoadedPolicy, repository: string | undefined): GateFinding[] {
-  if (repository === undefined || policy.scopes.length === 0) return [];
-  // Loaded only for a reference under a scoped policy.
-  const picomatch = createRequire(import.meta.url)('picomatch') as typeof picomatchType;
-  if (policy.scopes.some((s) => picomatch(s, { dot: true })(repository))) return [];
-  return [
-    {
+  /** 2. A registry reference lies inside the policy's scopes (local files are not scoped). */
+  scope(scopes: string[], repository: string | undefined): void {
+    if (repository === undefined || scopes.length === 0) return;
+    // Loaded only for a reference under a scoped policy.
+    const picomatch = createRequire(import.meta.url)('picomatch') as typeof picomatchType;
+    if (scopes.some((s) => picomatch(s, { dot: true })(repository))) return;
+    this.findings.push({
       code: 'SCOPE_MISMATCH',
       severity: 'error',
       step: 'signatures',
       subject: repository,
-      message: `${repository} is outside the policy's scopes (${policy.scopes.join(', ')})`,
+      message: `${repository} is outside the policy's scopes (${scopes.join(', ')})`,
       why: 'the policy vouches for its signers only in the repositories it names',
       fix: 'verify against the policy written for this repository, or add the repository to scopes',
-    },
-  ];
+    });
+  }
+
+  /** 3. Each signature verifies, signs this bundle, and enough distinct trusted signers signed. */
+  async signatures(policy: SignaturePolicy): Promise<void> {
+    const result = await verifySignatures({ digest: this.read.digest }, this.read.signatures, policy);
+    this.signers = result.signers;
+    for (const f of result.findings) {
+      const advice = f.code === 'SIGNATURE_VERIFIED' ? undefined : SIGNATURE_ADVICE[f.code];
+      this.findings.push({
+        code: f.code,
+        // A failing signature beside enough trusted ones does not deny the bundle.
+        severity: f.ok ? 'info' : result.verified || f.code === 'DUPLICATE_SIGNER' ? 'warning' : 'error',
+        step: 'signatures',
+        message: f.entry ? `${f.entry} ${f.message}` : f.message,
+        ...(advice ? { why: advice.why, fix: advice.fix } : {}),
+        ...(f.entry ? { subject: f.entry } : {}),
+      });
+    }
+  }
+
+  /** 4. The host provides every import, calls exports the component has, with the same types. */
+  async world(policy: LoadedPolicy): Promise<void> {
+    this.findings.push(...(await checkWorld(this.component.iface, policy.host, this.component.types)));
+  }
+
+  /** 5. Imports are covered by declared capabilities, and those are granted. */
+  capabilities(policy: LoadedPolicy): void {
+    this.findings.push(...checkCapabilities(this.component.iface, this.read.manifest.capabilities, policy));
+  }
+
+  /** 6. The component, the bundle and the resources are within the policy's limits. */
+  limits(policy: LoadedPolicy): void {
+    this.findings.push(...limits(this.read.manifest, this.read.archiveSize, policy));
+  }
+
+  report(enforced: boolean): GateReport {
+    return {
+      verified: !this.findings.some((f) => f.severity === 'error'),
+      enforced,
+      digest: this.read.digest,
+      name: this.read.manifest.name,
+      version: this.read.manifest.version,
+      signers: this.signers,
+      findings: this.findings,
+    };
+  }
+}
+
+/**
+ * The one read: readBundle, every digest checked, the component's bytes
+ * returned. Tampered bytes are a finding, not bad input: the archive is then
+ * read as it claims to be, digests unchecked, for the other steps.
+ */
+async function readArchive(file: string): Promise<{ read: BundleRead; componentBytes: Buffer }> {
+  try {
+    const contents = await readBundle(file, { component: 'return' });
+    const { componentBytes, ...read } = contents;
+    if (componentBytes === undefined) throw new Error('readBundle returned no component bytes');
+    return { read, componentBytes };
+  } catch (err) {
+    if (!(err instanceof ManifestError) || !TAMPERING.has(err.code)) throw err;
+    const { componentBytes, ...read } = await readBundleUnverified(file);
+    return { read: { ...read, tampering: err }, componentBytes };
+  }
+}
+
+/**
+ * Parses component.wasm once. For the gate that is its types, which carry
+ * its names; when its names read but its types do not, every import is
+ * `unknown`, so the world step says so and checks by name (the names are
+ * then read on their own). When it is not a component at all, the world and
+ * capability steps fall back to the interface wpack.json records.
+ */
+function parseComponent(bytes: Buffer, recorded: ComponentInterface, parse: 'types' | 'names'): ParsedComponent {
+  if (parse === 'types') {
+    try {
+      const types = readComponentTypes(bytes);
+      return { iface: types.interface, types };
+    } catch (err) {
+      if (!(err instanceof WpackError)) throw err;
+      const names = parseComponent(bytes, recorded, 'names');
+      if (names.unreadable !== undefined) return names;
+      const types: ComponentTypes = {
+        interface: names.iface,
+        imports: names.iface.imports.map((i) => ({ name: i.name, type: { kind: 'unknown', reason: err.message } })),
+        exports: [],
+        warnings: [err.message],
+      };
+      return { iface: names.iface, types };
+    }
+  }
+  try {
+    return { iface: readComponentInterface(bytes) };
+  } catch (err) {
+    if (!(err instanceof WpackError)) throw err;
+    return { iface: recorded, unreadable: `component.wasm cannot be read as a component: ${err.message}` };
+  }
 }
 
 function limits(manifest: LockedManifest, archiveSize: number, policy: LoadedPolicy): GateFinding[] {

@@ -1,0 +1,185 @@
+/**
+ * The tar writer of DESIGN §3: every header the same fixed fields (mode
+ * 0644, uid/gid 0, no user or group names, one mtime), the manifest first,
+ * then each file streamed from its source with its size checked and its
+ * bytes hashed. createBundle writes through it, and so does OCI pull when it
+ * rebuilds a bundle from a registry.
+ */
+import type tar from 'tar-stream';
+import { once } from 'node:events';
+import { open, rename, unlink } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { sha256Hasher } from '@wpack/core';
+import { ManifestError } from '../errors.js';
+import { MANIFEST_FILE } from '../manifest/types.js';
+import { tempSibling } from './fs-util.js';
+import { PositionalWriter } from './positional-writer.js';
+
+/** Size of the reads and writes a file is streamed in. */
+export const READ_CHUNK = 1024 * 1024;
+/** Bytes the archive may have in flight to disk at once: bounds memory, keeps the disk busy. */
+const WRITE_WINDOW = 8 * READ_CHUNK;
+/** Every tar header is 512 bytes: the first entry's data starts right after it. */
+const BLOCK = 512;
+
+type TarHeader = Parameters<tar.Pack['entry']>[0];
+type TarSink = ReturnType<tar.Pack['entry']>;
+
+/** One file entry of an archive: its name, its exact size, and where its bytes come from. */
+export interface ArchiveFile {
+  path: string;
+  size: number;
+  /** Yields the bytes; may yield more than `size` to show that a source grew. */
+  open(): AsyncIterable<Uint8Array>;
+  /** What to name in an error: a file path, a registry blob. */
+  label: string;
+  /** Set when the source already checks its bytes against this digest (a verified registry stream): not hashed again. */
+  verifiedDigest?: string;
+}
+
+/**
+ * Writes a whole archive to `out` (temp file, fsync, rename): the manifest
+ * bytes first, then every file streamed from its source with its size
+ * checked. For rebuilding a bundle from elsewhere, e.g. a registry.
+ */
+export async function writeArchiveFile(out: string, epoch: number, manifest: Buffer, files: ArchiveFile[], onProgress?: (done: number, total: number) => void): Promise<{ size: number; digests: string[] }> {
+  const tmp = tempSibling(resolve(out), 'tmp');
+  try {
+    const digests = await writeArchive(tmp, epoch, manifest, files, files.reduce((n, f) => n + f.size, 0), onProgress);
+    const fh = await open(tmp, 'r+');
+    let size: number;
+    try {
+      await fh.sync();
+      size = (await fh.stat()).size;
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, out);
+    return { size, digests };
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Streams every entry into the new file `tmp`; returns each file's digest, in order. */
+export async function writeArchive(
+  tmp: string,
+  epoch: number,
+  manifest: Buffer,
+  files: ArchiveFile[],
+  total: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<string[]> {
+  // tar-stream encodes headers and padding; its own 16 KiB buffer would make
+  // every 1 MiB chunk wait for the disk, so it gets a window of its own.
+  // Loaded here, not at module load: commands that only read bundles never need it.
+  const { default: tar } = await import('tar-stream');
+  const pack = tar.pack({ highWaterMark: WRITE_WINDOW });
+  const fh = await open(tmp, 'wx', 0o644);
+  const writer = new PositionalWriter(fh, WRITE_WINDOW);
+  pack.on('data', (chunk) => {
+    writer.write(chunk as Buffer);
+    if (writer.full) {
+      pack.pause();
+      void writer.drained().then(() => pack.resume());
+    }
+  });
+  const ended = new Promise<void>((resolve) => pack.once('end', resolve));
+  // Rejects only: raced against each step so a pack error cannot leave one waiting forever.
+  const failed = new Promise<never>((_, reject) => pack.once('error', reject));
+  failed.catch(() => undefined);
+  const header = (name: string, size: number): TarHeader => ({
+    name, size, mode: 0o644, mtime: new Date(epoch * 1000), uid: 0, gid: 0, uname: '', gname: '', type: 'file',
+  });
+  try {
+    await addBuffer(pack, header(MANIFEST_FILE, manifest.length), manifest);
+    let done = 0;
+    const digests: string[] = [];
+    for (const f of files) {
+      digests.push(await Promise.race([addFile(pack, header(f.path, f.size), f, (n) => onProgress?.((done += n), total)), failed]));
+    }
+    pack.finalize();
+    await Promise.race([ended, failed]);
+    await writer.flush();
+    return digests;
+  } catch (err) {
+    pack.destroy();
+    await writer.flush().catch(() => undefined);
+    throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Overwrites the first entry's data (the manifest, right after its header)
+ * with bytes of the same length, fsyncs, and returns the file size.
+ */
+export async function overwriteFirstEntry(tmp: string, data: Buffer): Promise<number> {
+  const fh = await open(tmp, 'r+');
+  try {
+    await fh.write(data, 0, data.length, BLOCK);
+    await fh.sync();
+    return (await fh.stat()).size;
+  } finally {
+    await fh.close();
+  }
+}
+
+function addBuffer(pack: tar.Pack, header: TarHeader, data: Buffer): Promise<void> {
+  return new Promise((res, rej) => pack.entry(header, data, (err) => (err ? rej(err) : res())));
+}
+
+async function addFile(pack: tar.Pack, header: TarHeader, file: ArchiveFile, progress: (n: number) => void): Promise<string> {
+  const hash = file.verifiedDigest === undefined ? sha256Hasher() : undefined;
+  let entry!: TarSink;
+  const entryDone = new Promise<void>((ok, fail) => {
+    entry = pack.entry(header, (err) => (err ? fail(err) : ok()));
+  });
+  // If the source fails, the pack is destroyed and this entry rejects too; the source's error is the one to report.
+  entryDone.catch(() => undefined);
+  let seen = 0;
+  for await (const buf of coalesce(file.open(), READ_CHUNK)) {
+    seen += buf.length;
+    if (seen > file.size) break;
+    hash?.update(buf);
+    if (!entry.write(buf)) await once(entry, 'drain');
+    progress(buf.length);
+  }
+  if (seen !== file.size) {
+    throw new ManifestError('FILE_CHANGED', `${file.label} changed while it was being written (expected ${String(file.size)} bytes, read ${String(seen)})`);
+  }
+  entry.end(undefined); // streamx types make the argument mandatory
+  await entryDone;
+  return hash === undefined ? (file.verifiedDigest as string) : hash.digest();
+}
+
+/**
+ * Gathers small chunks (a socket yields 16-64 KiB) into writes of about
+ * `size` bytes: one positional write per 64 KiB made a pull 4x slower.
+ */
+async function* coalesce(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  let parts: Uint8Array[] = [];
+  let held = 0;
+  for await (const chunk of source) {
+    if (held === 0 && chunk.length >= size) {
+      yield chunk;
+      continue;
+    }
+    parts.push(chunk);
+    held += chunk.length;
+    if (held >= size) {
+      yield Buffer.concat(parts, held);
+      parts = [];
+      held = 0;
+    }
+  }
+  if (held > 0) yield Buffer.concat(parts, held);
+}
+
+/** A buffer as a byte source. */
+export async function* bytesOf(data: Uint8Array): AsyncGenerator<Uint8Array> {
+  await Promise.resolve();
+  yield data;
+}
