@@ -15,3 +15,16 @@ export function quoteValue(value: string, limit = QUOTE_LIMIT): string {
   const end = code >= 0xd800 && code <= 0xdbff ? limit - 1 : limit;
   return `${JSON.stringify(value.slice(0, end))}… (${String(value.length)} characters)`;
 }
+
+/**
+ * A JSON pointer as an error message shows it: a segment longer than the
+ * limit (a key taken from the document) is cut like a quoted value, keeping
+ * the segments around it, so the problem still says where it is.
+ */
+export function quotePointer(pointer: string, limit = QUOTE_LIMIT): string {
+  if (pointer.length <= limit) return pointer;
+  return pointer
+    .split('/')
+    .map((segment) => (segment.length <= limit ? segment : `${segment.slice(0, limit)}… (${String(segment.length)} characters)`))
+    .join('/');
+}

@@ -14,7 +14,7 @@
  */
 import { printParseErrorCode, visit } from 'jsonc-parser';
 import { problemsMessage, WpackError, type ValidationProblem } from './errors.js';
-import { quoteValue } from './quote.js';
+import { quotePointer, quoteValue } from './quote.js';
 
 export interface StrictJsonOptions {
   /** Allow `//` and block comments and trailing commas (policy files). Default false. */
@@ -72,7 +72,7 @@ export function readJson(text: string, options: StrictJsonOptions = {}): { value
         if (seen === undefined) return;
         if (seen.has(property)) {
           duplicateCount += 1;
-          if (duplicates.length < MAX_DUPLICATE_PROBLEMS) duplicates.push({ path: jsonPointer([...path(), property]), message: `duplicate key ${quoteValue(property)}` });
+          if (duplicates.length < MAX_DUPLICATE_PROBLEMS) duplicates.push({ path: quotePointer(jsonPointer([...path(), property])), message: `duplicate key ${quoteValue(property)}` });
         }
         seen.add(property);
       },

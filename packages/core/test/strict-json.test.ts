@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsonPointer, MAX_DUPLICATE_PROBLEMS, parseStrictJson, readJson } from '../src/strict-json.js';
-import { QUOTE_LIMIT, quoteValue } from '../src/quote.js';
+import { QUOTE_LIMIT, quotePointer, quoteValue } from '../src/quote.js';
 import { WpackError } from '../src/errors.js';
 
 function paths(text: string, comments = false): string[] {
@@ -62,6 +62,7 @@ void describe('strict JSON: duplicate keys', () => {
     assert.equal(problems.length, 1);
     assert.ok((problems[0]?.message.length ?? Infinity) < 300);
     assert.match(problems[0]?.message ?? '', /100000 characters/);
+    assert.ok((problems[0]?.path.length ?? Infinity) < 300);
   });
 
   void test('parseStrictJson throws INVALID_JSON carrying every problem', () => {
@@ -188,5 +189,12 @@ void describe('quoteValue', () => {
     const quoted = quoteValue('a'.repeat(QUOTE_LIMIT - 1) + '😀'.repeat(10));
     assert.ok(!quoted.includes('\\ud83d'), quoted);
     assert.match(quoted, /\(139 characters\)$/);
+  });
+
+  void test('a pointer is cut only in its over-long segments', () => {
+    assert.equal(quotePointer('/capabilities/allow/0'), '/capabilities/allow/0');
+    const cut = quotePointer(`/a/${'k'.repeat(5000)}/0`);
+    assert.ok(cut.startsWith(`/a/${'k'.repeat(QUOTE_LIMIT)}… (5000 characters)/0`), cut);
+    assert.ok(cut.length < QUOTE_LIMIT + 40);
   });
 });
