@@ -1,9 +1,11 @@
 // Compiles schemas/manifest.schema.json and schemas/policy.schema.json into
 // standalone ajv validators (…/dist/src/*/schema-validators.js), so the CLI
 // validates manifests and policies without compiling the schema at every start.
-// The schema stays the single source: this runs at every build.
+// The schema stays the single source: this runs at every build, and it is the
+// only reader of schemas/ (a package never reads a file outside itself). Each
+// module is loaded once written, so a broken one fails the build, not a user.
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 
 // ajv 8 is the manifest package's dependency (the root one belongs to eslint).
@@ -42,3 +44,15 @@ const policyCode = standaloneCode(policyAjv, { validatePolicy: 'https://wpack.de
 await writeFile(`${policyOut}.tmp`, `${header.replace('manifest.schema.json', 'policy.schema.json')}\n${policyCode}`);
 await rename(`${policyOut}.tmp`, policyOut);
 console.log('compiled schemas/policy.schema.json into packages/verifier/dist/src/policy/schema-validators.js');
+
+// Load what was written: each validator must be a function that accepts a valid document.
+const checks = [
+  [out, 'validateSource', { name: 'acme:app', version: '1.0.0', component: 'app.wasm' }],
+  [out, 'validateLocked', undefined],
+  [policyOut, 'validatePolicy', { version: 1, host: { worlds: ['wasi:cli/command@0.2.3'] }, signatures: { signers: [{ key: 'k.pub' }] } }],
+];
+for (const [file, name, valid] of checks) {
+  const validate = (await import(pathToFileURL(file).href))[name];
+  if (typeof validate !== 'function') throw new Error(`${file} exports no function ${name}`);
+  if (valid !== undefined && !validate(valid)) throw new Error(`${file}: ${name} rejects a valid document: ${JSON.stringify(validate.errors)}`);
+}

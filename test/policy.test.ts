@@ -162,6 +162,44 @@ void describe('policy loader: input errors', () => {
     assert.match(problems[0]?.message ?? '', /line 3\b/);
   });
 
+  void test('a duplicate key is a problem at its pointer, never "the last one wins"', async () => {
+    const body = JSON.stringify(minimal(), null, 2);
+    // With only the second "mode", this policy would load in warn mode.
+    const text = body.replace('{', '{\n  "mode": "enforce", // first\n  "mode": "warn",');
+    await assert.rejects(
+      () => parsePolicyText(text, 'dup.json'),
+      (err: unknown) => {
+        assert.ok(err instanceof PolicyValidationError);
+        assert.equal(err.code, 'POLICY_INVALID');
+        return true;
+      },
+    );
+    assert.deepEqual(await pathsOf(text), ['/mode']);
+    assert.equal((await loadPolicy(await writePolicy(text.replace('"mode": "enforce", // first', '')))).mode, 'warn');
+    const nested = body.replace('"key": "release.pub"', '"key": "release.pub", "key": "other.pub"');
+    assert.notEqual(nested, body);
+    assert.deepEqual(await pathsOf(nested), ['/signatures/signers/0/key']);
+  });
+
+  void test('a long value is quoted cut in its problem, with its length', async () => {
+    const long = `env:${'A'.repeat(100_000)}`;
+    const grammar = `filesystem:read:relative/${'d'.repeat(900)}`;
+    const problems = await problemsOf({ ...minimal(), capabilities: { allow: [long, grammar], deny: [`nope:${'x'.repeat(900)}`] } });
+    assert.deepEqual(
+      problems.map((p) => p.path),
+      ['/capabilities/allow/0'],
+      'the schema refuses the over-long value before the grammar reads any of them',
+    );
+    assert.match(problems[0]?.message ?? '', /\b100004 characters\b/);
+    assert.ok((problems[0]?.message.length ?? Infinity) < 400, problems[0]?.message);
+    const grammarProblems = await problemsOf({ ...minimal(), capabilities: { allow: [grammar], deny: [`env:${'$'.repeat(900)}`] } });
+    assert.deepEqual(
+      grammarProblems.map((p) => p.path),
+      ['/capabilities/allow/0', '/capabilities/deny/0'],
+    );
+    for (const p of grammarProblems) assert.ok(p.message.length < 400, p.message);
+  });
+
   void test('a missing policy file is POLICY_NOT_FOUND, not a validation error', async () => {
     await assert.rejects(loadPolicy(join(work.dir, 'no-such-policy.json')), (err: unknown) => {
       assert.ok(err instanceof VerifierError);

@@ -20,7 +20,7 @@ export { isSha256Digest, SHA256_DIGEST, sha256Digest, sha256Hasher } from './dig
 export { canonicalJson, isCanonicalJson } from './canonical-json.js';
 export { jsonPointer, parseStrictJson, readJson } from './strict-json.js';
 export type { StrictJsonOptions } from './strict-json.js';
-export { QUOTE_LIMIT, quoteValue } from './quote.js';
+export { QUOTE_LIMIT, quotePointer, quoteValue } from './quote.js';
 export {
   interfaceTrack,
   isShortVersion,

@@ -1,61 +1,116 @@
 /**
  * The one reader of untrusted JSON (manifests, locked manifests, policies,
- * signature bundles, registry responses). JSON.parse keeps the last of two
- * equal keys, so `{"mode":"enforce","mode":"warn"}` would quietly mean warn:
- * here a duplicate key is an error naming the key and its JSON pointer.
- * jsonc-parser's visitor does the scanning (it reports every property with
- * its path); the value itself comes from JSON.parse, or from jsonc-parser
- * where comments are allowed (policies).
+ * signature bundles). JSON.parse keeps the last of two equal keys, so
+ * `{"mode":"enforce","mode":"warn"}` would quietly mean warn: here a
+ * duplicate key is an error naming the key and its JSON pointer.
+ *
+ * jsonc-parser's visitor scans the text once: it reports every syntax error
+ * with its line and column, and every property with the path of its object.
+ * The value itself always comes from JSON.parse. Where comments are allowed
+ * (policies), the comments and trailing commas the visitor found are blanked
+ * out first, so a commented document means exactly what the same document
+ * without comments means to JSON.parse (jsonc-parser's own `parse` assigns
+ * properties, so `"__proto__"` would set the object's prototype instead).
  */
-import { parse as parseJsonc, printParseErrorCode, visit, type JSONPath, type ParseError } from 'jsonc-parser';
+import { printParseErrorCode, visit } from 'jsonc-parser';
 import { problemsMessage, WpackError, type ValidationProblem } from './errors.js';
-import { quoteValue } from './quote.js';
+import { quotePointer, quoteValue } from './quote.js';
 
 export interface StrictJsonOptions {
   /** Allow `//` and block comments and trailing commas (policy files). Default false. */
   comments?: boolean;
 }
 
+/** At most this many duplicate keys are listed; one more line says how many were left out. */
+export const MAX_DUPLICATE_PROBLEMS = 20;
+
 /** RFC 6901: a JSON pointer to a path, `~` and `/` escaped. */
 export function jsonPointer(path: readonly (string | number)[]): string {
   return path.map((p) => '/' + String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('');
 }
 
-/** Reads JSON text; every syntax error and duplicate key is a problem, and `value` is undefined when there is one. */
+/**
+ * Reads JSON text. Every duplicate key is a problem located by JSON pointer,
+ * and the first syntax error is a problem at the root naming its line and
+ * column; `value` is undefined when there is any problem.
+ */
 export function readJson(text: string, options: StrictJsonOptions = {}): { value: unknown; problems: ValidationProblem[] } {
   const comments = options.comments === true;
-  const problems: ValidationProblem[] = [];
+  const duplicates: ValidationProblem[] = [];
+  let duplicateCount = 0;
+  let syntax: ValidationProblem | undefined;
+  // The keys seen so far in each open object, innermost last.
   const keys: Set<string>[] = [];
-  let syntax: ParseError | undefined;
+  // Comments and trailing commas, as [offset, length]: blanked before JSON.parse.
+  const blanks: [number, number][] = [];
+  // The offset of a comma not yet followed by a value: trailing if the container closes next.
+  let comma: number | undefined;
+  const valueBegins = (): void => {
+    comma = undefined;
+  };
+  const containerEnds = (): void => {
+    if (comma !== undefined) blanks.push([comma, 1]);
+    comma = undefined;
+  };
   visit(
     text,
     {
       onObjectBegin: () => {
+        valueBegins();
         keys.push(new Set());
       },
       onObjectEnd: () => {
+        containerEnds();
         keys.pop();
       },
-      onObjectProperty: (property: string, _offset: number, _length: number, _line: number, _column: number, path: () => JSONPath) => {
+      onArrayBegin: valueBegins,
+      onArrayEnd: containerEnds,
+      onLiteralValue: valueBegins,
+      onObjectProperty: (property, _offset, _length, _line, _column, path) => {
+        valueBegins();
         const seen = keys[keys.length - 1];
         if (seen === undefined) return;
-        if (seen.has(property)) problems.push({ path: jsonPointer([...path(), property]), message: `duplicate key ${quoteValue(property)}` });
+        if (seen.has(property)) {
+          duplicateCount += 1;
+          if (duplicates.length < MAX_DUPLICATE_PROBLEMS) duplicates.push({ path: quotePointer(jsonPointer([...path(), property])), message: `duplicate key ${quoteValue(property)}` });
+        }
         seen.add(property);
       },
-      onError: (error, offset, length) => {
-        syntax ??= { error, offset, length };
+      onSeparator: (character, offset) => {
+        if (character === ',') comma = offset;
+      },
+      onComment: (offset, length) => {
+        blanks.push([offset, length]);
+      },
+      onError: (error, _offset, _length, line, column) => {
+        syntax ??= { path: '', message: `not valid JSON: ${printParseErrorCode(error)} at line ${String(line + 1)}, column ${String(column + 1)}` };
       },
     },
     { disallowComments: !comments, allowTrailingComma: comments, allowEmptyContent: false },
   );
-  if (syntax !== undefined) {
-    const before = text.slice(0, syntax.offset);
-    const line = before.split('\n').length;
-    const column = syntax.offset - before.lastIndexOf('\n');
-    problems.unshift({ path: '', message: `not valid JSON: ${printParseErrorCode(syntax.error)} at line ${String(line)}, column ${String(column)}` });
+  const problems = syntax === undefined ? duplicates : [syntax, ...duplicates];
+  if (duplicateCount > duplicates.length) {
+    problems.push({ path: '', message: `${String(duplicateCount - duplicates.length)} more duplicate keys` });
   }
   if (problems.length > 0) return { value: undefined, problems };
-  return { value: comments ? (parseJsonc(text, [], { allowTrailingComma: true }) as unknown) : (JSON.parse(text) as unknown), problems };
+  try {
+    return { value: JSON.parse(blanks.length === 0 ? text : blanked(text, blanks)) as unknown, problems };
+  } catch (err) {
+    // The visitor accepted what JSON.parse refuses: still a syntax error, never a crash.
+    return { value: undefined, problems: [{ path: '', message: `not valid JSON: ${(err as Error).message}` }] };
+  }
+}
+
+/** The text with each range replaced by spaces, so offsets (and line numbers) stay put. */
+function blanked(text: string, ranges: [number, number][]): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const [offset, length] of ranges.sort((a, b) => a[0] - b[0])) {
+    parts.push(text.slice(at, offset), ' '.repeat(length));
+    at = offset + length;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
 }
 
 /** Reads JSON text or throws INVALID_JSON listing every problem; `source` names the document in the message. */

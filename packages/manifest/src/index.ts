@@ -4,7 +4,7 @@ export { ManifestError, ManifestValidationError } from './errors.js';
 export * from './capabilities/index.js';
 export { loadSourceManifest } from './manifest/load.js';
 export { parseJson, validateLockedManifest, validateSourceManifest } from './manifest/validate.js';
-export { MANIFEST_SCHEMA_URL, schemaProblems, valueAt } from './manifest/schema.js';
+export { loadSchemaValidators, schemaProblems, valueAt } from './manifest/schema.js';
 export type { SchemaValidator } from './manifest/schema.js';
 export {
   COMPONENT_FILE,

@@ -1,3 +1,6 @@
+import { readJson } from '@wpack/core';
+import { describeProblems } from './verify.js';
+
 /** What a signature entry says about itself, before any trust decision: for `wpack inspect`. */
 export interface SignatureDescription {
   kind: 'key' | 'keyless' | 'unknown';
@@ -15,12 +18,9 @@ export interface SignatureDescription {
 }
 
 export async function describeSignature(bytes: Buffer): Promise<SignatureDescription> {
-  let json: { mediaType?: unknown };
-  try {
-    json = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown };
-  } catch {
-    return { kind: 'unknown', problem: 'not JSON' };
-  }
+  const read = readJson(bytes.toString('utf8'));
+  if (read.problems.length > 0) return { kind: 'unknown', problem: `not strict JSON: ${describeProblems(read.problems)}` };
+  const json = read.value as { mediaType?: unknown } | null;
   if (json === null || typeof json !== 'object') return { kind: 'unknown', problem: 'not a JSON object' };
   const out: SignatureDescription = { kind: 'unknown' };
   if (typeof json.mediaType === 'string') out.mediaType = json.mediaType;

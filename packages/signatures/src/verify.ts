@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { readJson, type ValidationProblem } from '@wpack/core';
 import { describeMatcher, matchIdentity, type IdentityMatcher } from './identity.js';
 import { EMPTY_TRUSTED_ROOT } from './trusted-root.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, MANIFEST_SUBJECT, WPACK_PREDICATE_TYPE } from './statement.js';
@@ -132,12 +133,10 @@ function checkOne(s: Sigstore, target: BundleIdentity, sig: { path: string; byte
     message,
     ...extra,
   });
-  let json: { mediaType?: unknown };
-  try {
-    json = JSON.parse(sig.bytes.toString('utf8')) as { mediaType?: unknown };
-  } catch {
-    return fail('SIGNATURE_MALFORMED', 'is not JSON');
-  }
+  // Strict: a duplicate key would let two readers of one signature see two bundles.
+  const read = readJson(sig.bytes.toString('utf8'));
+  if (read.problems.length > 0) return fail('SIGNATURE_MALFORMED', `is not strict JSON: ${describeProblems(read.problems)}`);
+  const json = read.value as { mediaType?: unknown } | null;
   if (json === null || typeof json !== 'object') return fail('SIGNATURE_MALFORMED', 'is not a JSON object');
   if (json.mediaType !== SIGSTORE_BUNDLE_V03) return fail('SIGNATURE_MEDIA_TYPE', `has media type ${JSON.stringify(json.mediaType)}; expected ${SIGSTORE_BUNDLE_V03}`);
   let parsed;
@@ -159,12 +158,11 @@ function checkOne(s: Sigstore, target: BundleIdentity, sig: { path: string; byte
 }
 
 function checkStatement(payload: Buffer, digest: string): { code: SignatureFindingCode; message: string } | undefined {
-  let st: { _type?: unknown; predicateType?: unknown; subject?: unknown };
-  try {
-    st = JSON.parse(payload.toString('utf8')) as typeof st;
-  } catch {
-    return { code: 'STATEMENT_INVALID', message: 'carries a payload that is not JSON' };
-  }
+  // Strict: with `"subject"` twice, another verifier could check the other subject list.
+  const read = readJson(payload.toString('utf8'));
+  if (read.problems.length > 0) return { code: 'STATEMENT_INVALID', message: `carries a payload that is not strict JSON: ${describeProblems(read.problems)}` };
+  if (read.value === null || typeof read.value !== 'object') return { code: 'STATEMENT_INVALID', message: 'carries a payload that is not a JSON object' };
+  const st = read.value as { _type?: unknown; predicateType?: unknown; subject?: unknown };
   if (st._type !== IN_TOTO_STATEMENT_TYPE) return { code: 'STATEMENT_INVALID', message: `carries a statement of type ${JSON.stringify(st._type)}; expected ${IN_TOTO_STATEMENT_TYPE}` };
   if (st.predicateType !== WPACK_PREDICATE_TYPE) return { code: 'STATEMENT_INVALID', message: `has predicate type ${JSON.stringify(st.predicateType)}; expected ${WPACK_PREDICATE_TYPE}` };
   const want = digest.replace(/^sha256:/, '');
@@ -236,3 +234,7 @@ function oneLine(err: unknown): string {
   return err instanceof Error ? err.message.replace(/\s+/g, ' ') : String(err);
 }
 
+/** The strict reader's problems on one line, for a finding's message. */
+export function describeProblems(problems: readonly ValidationProblem[]): string {
+  return problems.map((p) => (p.path === '' ? p.message : `${p.message} at ${p.path}`)).join('; ');
+}

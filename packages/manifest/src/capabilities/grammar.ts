@@ -8,7 +8,7 @@
  * Hand-written on purpose (DESIGN §11): no library parses this grammar, and
  * the checks below are the security boundary of `wpack verify`.
  */
-import { collapseStars, hasWildcard, isVersionSpec, parseInterfaceName } from '@wpack/core';
+import { collapseStars, hasWildcard, isVersionSpec, parseInterfaceName, quoteValue } from '@wpack/core';
 import { ipaddr } from './ip.js';
 import { ManifestError } from '../errors.js';
 
@@ -159,7 +159,7 @@ function parse<F extends CapabilityForm>(text: string, form: F): AnyCapability<F
   const colon = text.indexOf(':');
   const kind = colon < 0 ? text : text.slice(0, colon);
   const rest = colon < 0 ? undefined : text.slice(colon + 1);
-  if (!isKind(kind)) throw invalid(`unknown capability kind "${kind}"`);
+  if (!isKind(kind)) throw invalid(`unknown capability kind ${quoteValue(kind)}`);
   const ctx: Ctx<F> = { form, pattern: form === 'pattern' };
   switch (kind) {
     case 'filesystem':
@@ -194,7 +194,8 @@ interface Ctx<F extends CapabilityForm> {
 
 function checkText(text: string): void {
   if (text.length === 0) throw invalid('capability is empty');
-  if (text.length > MAX_CAPABILITY_LENGTH) throw invalid(`capability is longer than ${MAX_CAPABILITY_LENGTH} characters`);
+  // First, before any other work on the text: a 50 MB string costs one comparison.
+  if (text.length > MAX_CAPABILITY_LENGTH) throw invalid(`capability is ${String(text.length)} characters, longer than ${String(MAX_CAPABILITY_LENGTH)}`);
   // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(text)) throw invalid('capability must not contain control characters');
   if (text.trim() !== text) throw invalid('capability must not start or end with whitespace');
@@ -234,7 +235,7 @@ function parseFilesystem<F extends CapabilityForm>(ctx: Ctx<F>, rest: string | u
   if (isWholeKind(ctx, rest)) return filesystem(ctx.form, '*', '/**');
   const [action, scope] = splitAction(rest);
   if (action !== 'read' && action !== 'write' && !(action === '*' && ctx.pattern)) {
-    throw invalid(`unknown filesystem action "${action}" (expected read or write)`);
+    throw invalid(`unknown filesystem action ${quoteValue(action)} (expected read or write)`);
   }
   if (scope === undefined || scope === '') throw invalid(`filesystem:${action} needs an absolute path`);
   return filesystem(ctx.form, action, normalizePath(scope, ctx.pattern));
@@ -288,7 +289,7 @@ function parseNetwork<F extends CapabilityForm>(ctx: Ctx<F>, rest: string | unde
       return { form, kind: 'network', action, host, ports, text: `network:outbound:${hostText(host)}:${portsText(ports)}` };
     }
     default:
-      throw invalid(`unknown network action "${action}" (expected outbound, inbound or dns)`);
+      throw invalid(`unknown network action ${quoteValue(action)} (expected outbound, inbound or dns)`);
   }
 }
 
@@ -350,9 +351,9 @@ function parseDnsName(text: string): string {
   const name = (text.endsWith('.') ? text.slice(0, -1) : text).toLowerCase();
   const label = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
   if (name.length === 0 || name.length > 253 || !name.split('.').every((l) => label.test(l))) {
-    throw invalid(`invalid host name "${text}"`);
+    throw invalid(`invalid host name ${quoteValue(text)}`);
   }
-  if (/^\d+$/.test(name.slice(name.lastIndexOf('.') + 1))) throw invalid(`invalid host name "${text}"`);
+  if (/^\d+$/.test(name.slice(name.lastIndexOf('.') + 1))) throw invalid(`invalid host name ${quoteValue(text)}`);
   return name;
 }
 
@@ -372,7 +373,7 @@ function parseIp(text: string, version: 4 | 6): Host {
     throw invalid(`cidr prefix must be 0-${bits}`);
   }
   const valid = version === 4 ? ipaddr().IPv4.isValidFourPartDecimal(address) : ipaddr().IPv6.isValid(address);
-  if (!valid) throw invalid(`invalid ipv${version} address "${address}"`);
+  if (!valid) throw invalid(`invalid ipv${version} address ${quoteValue(address)}`);
   const parsed = ipaddr().parse(address);
   // An IPv4-mapped IPv6 address IS that IPv4 address; spell it the simple way.
   if (prefix === bits && parsed instanceof ipaddr().IPv6 && parsed.isIPv4MappedAddress()) {
@@ -411,7 +412,7 @@ function parseHttp<F extends CapabilityForm>(ctx: Ctx<F>, rest: string | undefin
     if (scope !== undefined) throw invalid('http:inbound takes no scope');
     return { form, kind: 'http', action, text: 'http:inbound' };
   }
-  if (action !== 'outbound') throw invalid(`unknown http action "${action}" (expected outbound or inbound)`);
+  if (action !== 'outbound') throw invalid(`unknown http action ${quoteValue(action)} (expected outbound or inbound)`);
   if (scope === undefined) throw invalid('http:outbound needs a url, e.g. http:outbound:https://api.acme.com');
   const { scheme, host, ports } = parseUrl(scope);
   return { form, kind: 'http', action, scheme, host, ports, text: `http:outbound:${urlText(scheme, host, ports)}` };
@@ -448,7 +449,7 @@ export function defaultPort(scheme: HttpScheme): number {
 function parseEnv<F extends CapabilityForm>(ctx: Ctx<F>, rest: string | undefined): EnvCapability<F> {
   if (rest === undefined || rest === '') throw invalid('env needs a variable name, e.g. env:APP_DEBUG');
   // POSIX leaves names almost free; this is the portable set plus `.` and `-`.
-  if (!/^[A-Za-z0-9_.*?-]+$/.test(rest)) throw invalid(`invalid environment variable name "${rest}"`);
+  if (!/^[A-Za-z0-9_.*?-]+$/.test(rest)) throw invalid(`invalid environment variable name ${quoteValue(rest)}`);
   const name = collapseStars(rest);
   return { form: ctx.form, kind: 'env', name, text: `env:${name}` };
 }
@@ -456,7 +457,7 @@ function parseEnv<F extends CapabilityForm>(ctx: Ctx<F>, rest: string | undefine
 function parseNn<F extends CapabilityForm>(ctx: Ctx<F>, rest: string | undefined): NnCapability<F> {
   if (rest === undefined || rest === '') throw invalid('nn needs a graph encoding, e.g. nn:onnx');
   const encoding = collapseStars(rest.toLowerCase());
-  if (!/^[a-z0-9*?][a-z0-9._*?-]*$/.test(encoding)) throw invalid(`invalid nn encoding "${rest}"`);
+  if (!/^[a-z0-9*?][a-z0-9._*?-]*$/.test(encoding)) throw invalid(`invalid nn encoding ${quoteValue(rest)}`);
   if (!ctx.pattern && hasWildcard(encoding)) throw invalid('nn encoding must not contain wildcards');
   return { form: ctx.form, kind: 'nn', encoding, text: `nn:${encoding}` };
 }
@@ -464,13 +465,13 @@ function parseNn<F extends CapabilityForm>(ctx: Ctx<F>, rest: string | undefined
 function parseImport<F extends CapabilityForm>(ctx: Ctx<F>, rest: string | undefined): ImportCapability<F> {
   if (rest === undefined || rest === '') throw invalid('import needs an interface, e.g. import:acme:kv/store');
   if (ctx.pattern && hasWildcard(rest)) {
-    if (!/^[a-z0-9:/@.+*?-]+$/i.test(rest)) throw invalid(`invalid import pattern "${rest}"`);
+    if (!/^[a-z0-9:/@.+*?-]+$/i.test(rest)) throw invalid(`invalid import pattern ${quoteValue(rest)}`);
     const name = collapseStars(rest);
     return { form: ctx.form, kind: 'import', name, text: `import:${name}` };
   }
   if (hasWildcard(rest)) throw invalid('import name must not contain wildcards');
   const parsed = parseInterfaceName(rest);
   if (parsed === null) throw invalid('import name must look like ns:pkg/iface[@version]');
-  if (parsed.version !== undefined && !isVersionSpec(parsed.version)) throw invalid(`invalid version "${parsed.version}"`);
+  if (parsed.version !== undefined && !isVersionSpec(parsed.version)) throw invalid(`invalid version ${quoteValue(parsed.version)}`);
   return { form: ctx.form, kind: 'import', name: rest, text: `import:${rest}` };
 }

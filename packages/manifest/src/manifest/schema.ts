@@ -1,19 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type * as Ajv2020Module from 'ajv/dist/2020.js';
-import type { Ajv2020 as Ajv2020Type, ErrorObject } from 'ajv/dist/2020.js';
-import type addFormatsModule from 'ajv-formats';
-import type { ValidationProblem } from '@wpack/core';
+import type { ErrorObject } from 'ajv/dist/2020.js';
+import { quotePointer, quoteValue, type ValidationProblem } from '@wpack/core';
 
 /** A compiled validator: ajv's calling convention, errors on the function. */
 export interface SchemaValidator {
   (doc: unknown): boolean;
   errors?: ErrorObject[] | null;
 }
-
-/** schemas/ at the repo root is the single source of the formats (DESIGN §1). */
-export const MANIFEST_SCHEMA_URL = new URL('../../../../../schemas/manifest.schema.json', import.meta.url);
-export const MANIFEST_SCHEMA_ID = 'https://wpack.dev/schemas/manifest-v1.json';
 
 /** Plain-words reasons for a failed `pattern`, keyed by the $defs entry it came from. */
 const PATTERN_REASONS: Record<string, string> = {
@@ -26,36 +18,51 @@ const PATTERN_REASONS: Record<string, string> = {
 };
 
 /**
- * The build compiles the schema into standalone validators
- * (scripts/compile-schemas.mjs), which saves compiling it at every start.
- * Without them (a build that skipped that step) ajv compiles it here.
+ * Loads the standalone validators the build compiled from schemas/
+ * (scripts/compile-schemas.mjs writes `schema-validators.js` beside the
+ * module that uses them). The build is the only reader of schemas/: a package
+ * never reads a file outside itself. A missing or broken module is a broken
+ * build, so it is an internal error (a plain Error, never a verdict about the
+ * input) that says how to fix it.
  */
-const precompiled = (await import(new URL('./schema-validators.js', import.meta.url).href).catch(() => undefined)) as
-  | { validateSource: SchemaValidator; validateLocked: SchemaValidator }
-  | undefined;
-
-let ajv: Ajv2020Type | undefined;
-
-function compiled(ref: string): SchemaValidator {
-  if (ajv === undefined) {
-    const require = createRequire(import.meta.url);
-    const { Ajv2020 } = require('ajv/dist/2020') as typeof Ajv2020Module;
-    const addFormats = require('ajv-formats') as typeof addFormatsModule.default;
-    ajv = new Ajv2020({ allErrors: true, strict: true });
-    addFormats(ajv);
-    ajv.addSchema(JSON.parse(readFileSync(MANIFEST_SCHEMA_URL, 'utf8')) as object);
+export async function loadSchemaValidators<N extends string>(url: URL, names: readonly N[]): Promise<Record<N, SchemaValidator>> {
+  const broken = (why: string, cause?: unknown): Error =>
+    new Error(`the precompiled schema validators ${url.pathname} ${why}: run \`npm run build\``, cause === undefined ? undefined : { cause });
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(url.href)) as Record<string, unknown>;
+  } catch (err) {
+    throw broken(`cannot be loaded (${err instanceof Error ? err.message : String(err)})`, err);
   }
-  const validate = ajv.getSchema(ref);
-  if (validate === undefined) throw new Error(`schema ${ref} is missing`);
-  return validate;
+  const out = {} as Record<N, SchemaValidator>;
+  for (const name of names) {
+    const validate = module[name];
+    if (typeof validate !== 'function') throw broken(`export no function ${name}`);
+    out[name] = validate as SchemaValidator;
+  }
+  return out;
+}
+
+/**
+ * The validators, or why they could not be loaded. The error is kept and
+ * thrown at the first validation, so commands that validate nothing still
+ * run; it is never swallowed.
+ */
+const loaded = await loadSchemaValidators(new URL('./schema-validators.js', import.meta.url), ['validateSource', 'validateLocked'] as const).catch(
+  (err: unknown) => err as Error,
+);
+
+function validators(): Record<'validateSource' | 'validateLocked', SchemaValidator> {
+  if (loaded instanceof Error) throw loaded;
+  return loaded;
 }
 
 export function validateSourceSchema(doc: unknown): ValidationProblem[] {
-  return schemaProblems(precompiled?.validateSource ?? compiled(MANIFEST_SCHEMA_ID), doc, PATTERN_REASONS);
+  return schemaProblems(validators().validateSource, doc, PATTERN_REASONS);
 }
 
 export function validateLockedSchema(doc: unknown): ValidationProblem[] {
-  return schemaProblems(precompiled?.validateLocked ?? compiled(`${MANIFEST_SCHEMA_ID}#/$defs/locked`), doc, PATTERN_REASONS);
+  return schemaProblems(validators().validateLocked, doc, PATTERN_REASONS);
 }
 
 /**
@@ -65,7 +72,8 @@ export function validateLockedSchema(doc: unknown): ValidationProblem[] {
  */
 export function schemaProblems(validate: SchemaValidator, doc: unknown, reasons: Readonly<Record<string, string>>): ValidationProblem[] {
   if (validate(doc)) return [];
-  return dedupe((validate.errors ?? []).map((e) => toProblem(e, doc, reasons)));
+  // A pointer can hold a key of the document: it is shown cut, like a value.
+  return dedupe((validate.errors ?? []).map((e) => toProblem(e, doc, reasons)).map((p) => ({ ...p, path: quotePointer(p.path) })));
 }
 
 function toProblem(e: ErrorObject, doc: unknown, reasons: Readonly<Record<string, string>>): ValidationProblem {
@@ -91,7 +99,7 @@ function toProblem(e: ErrorObject, doc: unknown, reasons: Readonly<Record<string
 
 function withValue(path: string, doc: unknown, message: string): ValidationProblem {
   const value = valueAt(doc, path);
-  const shown = typeof value === 'string' || typeof value === 'number' ? `${JSON.stringify(value)} — ` : '';
+  const shown = typeof value === 'string' ? `${quoteValue(value)} — ` : typeof value === 'number' ? `${String(value)} — ` : '';
   return { path, message: shown + message };
 }
 

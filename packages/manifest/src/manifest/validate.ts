@@ -1,5 +1,5 @@
 import { parseCapability } from '../capabilities/index.js';
-import type { ValidationProblem } from '@wpack/core';
+import { quoteValue, readJson, type ValidationProblem } from '@wpack/core';
 import { ManifestError, ManifestValidationError } from '../errors.js';
 import { validateLockedSchema, validateSourceSchema } from './schema.js';
 import {
@@ -10,13 +10,15 @@ import {
   type SourceManifest,
 } from './types.js';
 
-/** Parses JSON text, turning a syntax error into a located INVALID_MANIFEST. */
+/**
+ * Reads a manifest's JSON text through the strict reader: a syntax error or a
+ * duplicate key (`"name":"acme:hello","name":"evil:x"`, which JSON.parse
+ * would read as the last) is a located INVALID_MANIFEST problem.
+ */
 export function parseJson(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new ManifestValidationError(source, [{ path: '', message: `not valid JSON (${(err as Error).message})` }]);
-  }
+  const { value, problems } = readJson(text);
+  if (problems.length > 0) throw new ManifestValidationError(source, problems);
+  return value;
 }
 
 /** Validates a source manifest: the schema, then the capability grammar and resource rules. */
@@ -42,14 +44,14 @@ function semanticProblems(m: Pick<SourceManifest, 'capabilities' | 'resources'>)
       parseCapability(text);
     } catch (err) {
       if (!(err instanceof ManifestError)) throw err;
-      problems.push({ path: `/capabilities/${String(i)}`, message: `${JSON.stringify(text)} — ${err.message}` });
+      problems.push({ path: `/capabilities/${String(i)}`, message: `${quoteValue(text)} — ${err.message}` });
     }
   });
   const seen = new Map<string, number>();
   (m.resources ?? []).forEach((r, i) => {
     const first = seen.get(r.path);
     if (first !== undefined) {
-      problems.push({ path: `/resources/${String(i)}/path`, message: `${JSON.stringify(r.path)} — listed twice (also /resources/${String(first)})` });
+      problems.push({ path: `/resources/${String(i)}/path`, message: `${quoteValue(r.path)} — listed twice (also /resources/${String(first)})` });
     }
     seen.set(r.path, i);
   });

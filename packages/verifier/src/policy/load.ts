@@ -7,9 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { ParseError } from 'jsonc-parser';
 import { parseCapabilityPattern, type CapabilityPattern } from '@wpack/manifest';
-import { WpackError, type ValidationProblem } from '@wpack/core';
+import { quoteValue, readJson, WpackError, type ValidationProblem } from '@wpack/core';
 import { keyHint, loadPublicKey } from '@wpack/signatures';
 import { loadTrustedRoot, publicGoodTrustedRoot } from '@wpack/signatures';
 import type { SignaturePolicy, TrustedIdentity, TrustedKey } from '@wpack/signatures';
@@ -43,26 +42,21 @@ export interface LoadedPolicy {
 
 /**
  * Parses policy text: JSON, with `//` and block comments and trailing commas
- * allowed. Plain JSON takes the fast path; jsonc-parser is loaded only for
- * text JSON.parse refuses.
+ * allowed, through @wpack/core's strict reader. A syntax error or a duplicate
+ * key (`"mode":"enforce","mode":"warn"`, which JSON.parse would read as warn)
+ * is a located POLICY_INVALID problem.
  */
-export async function parsePolicyText(text: string, source: string): Promise<unknown> {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    // Comments, trailing commas, or a real syntax error: jsonc-parser tells which.
-  }
-  const { parse: parseJsonc, printParseErrorCode } = await import('jsonc-parser');
-  const errors: ParseError[] = [];
-  const doc = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false }) as unknown;
-  const first = errors[0];
-  if (first !== undefined) {
-    const before = text.slice(0, first.offset);
-    const line = before.split('\n').length;
-    const column = first.offset - before.lastIndexOf('\n');
-    throw new PolicyValidationError(source, [{ path: '', message: `not valid JSON: ${printParseErrorCode(first.error)} at line ${String(line)}, column ${String(column)}` }]);
-  }
-  return doc;
+export function parsePolicyText(text: string, source: string): Promise<unknown> {
+  // Asynchronous as it always was; a problem rejects, it never throws.
+  return new Promise((resolve) => {
+    resolve(readPolicyText(text, source));
+  });
+}
+
+function readPolicyText(text: string, source: string): unknown {
+  const { value, problems } = readJson(text, { comments: true });
+  if (problems.length > 0) throw new PolicyValidationError(source, problems);
+  return value;
 }
 
 export async function loadPolicy(file: string): Promise<LoadedPolicy> {
@@ -70,7 +64,7 @@ export async function loadPolicy(file: string): Promise<LoadedPolicy> {
   const text = await readFile(source, 'utf8').catch((err: unknown) => {
     throw new VerifierError('POLICY_NOT_FOUND', `cannot read policy ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   });
-  const doc = await parsePolicyText(text, file);
+  const doc = readPolicyText(text, file);
   const problems = validatePolicySchema(doc);
   if (problems.length > 0) throw new PolicyValidationError(file, problems);
   const policy = doc as PolicyDocument;
@@ -109,7 +103,7 @@ function patterns(texts: string[], path: string, out: ValidationProblem[]): Poli
       parsed.push({ text, pattern: parseCapabilityPattern(text) });
     } catch (err) {
       if (!(err instanceof WpackError)) throw err;
-      out.push({ path: `${path}/${String(i)}`, message: `${JSON.stringify(text)} — ${err.message}` });
+      out.push({ path: `${path}/${String(i)}`, message: `${quoteValue(text)} — ${err.message}` });
     }
   });
   return parsed;
@@ -120,7 +114,7 @@ async function hostSpec(policy: PolicyDocument, out: ValidationProblem[]): Promi
   const entries = policy.host.worlds ?? [];
   for (const [i, text] of entries.entries()) {
     const world = await resolveHostWorld(text);
-    if (typeof world === 'string') out.push({ path: `/host/worlds/${String(i)}`, message: `${JSON.stringify(text)} — ${world}` });
+    if (typeof world === 'string') out.push({ path: `/host/worlds/${String(i)}`, message: `${quoteValue(text)} — ${world}` });
     else worlds.push(world);
   }
   const provides = policy.host.provides ?? [];
@@ -146,7 +140,7 @@ async function signaturePolicy(policy: PolicyDocument, at: (p: string) => string
         keys.push(key);
       } catch (err) {
         const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-        out.push({ path: `${path}/key`, message: `${JSON.stringify(signer.key)} — cannot load the public key: ${reason}` });
+        out.push({ path: `${path}/key`, message: `${quoteValue(signer.key)} — cannot load the public key: ${reason}` });
       }
       continue;
     }
