@@ -1,6 +1,7 @@
 import { RegistryError } from './errors.js';
 import { drain, RegistryHttp, type Body, type ClientOptions, type HttpResponse } from './http.js';
-import { describe, digestOf, MANIFEST_MEDIA_TYPES, OCI_INDEX, type Descriptor, type ImageIndex } from './descriptor.js';
+import { sha256Digest } from '@wpack/core';
+import { describe, MANIFEST_MEDIA_TYPES, OCI_INDEX, type Descriptor, type ImageIndex } from './descriptor.js';
 import type { Reference } from './reference.js';
 import { brokenBody, collect, jsonBody, verifying } from './verify-stream.js';
 import { isManifest, referrerDescriptor, subjectOf, type Target } from './target.js';
@@ -51,6 +52,13 @@ export class RemoteRepository implements Target {
     const subject = subjectOf(bytes);
     if (subject !== undefined) await this.pushReferrer(referrerDescriptor(desc, bytes), bytes, subject);
     else await this.pushManifest(desc, bytes);
+  }
+
+  /** Target: a manifest PUT by tag (a referrer is recorded in the fallback index first, as push() does). */
+  async pushReference(desc: Descriptor, content: Buffer, reference: string): Promise<void> {
+    const subject = subjectOf(content, `manifest ${desc.digest}`);
+    if (subject !== undefined) await this.pushReferrer(referrerDescriptor(desc, content), content, subject);
+    await this.pushManifest(desc, content, reference);
   }
 
   /** Target: tags an existing manifest (re-PUT of its bytes under the tag). */
@@ -214,7 +222,7 @@ export class RemoteRepository implements Target {
 
   /** PUT a manifest by digest, or by tag when given; the OCI media type goes in Content-Type (Distribution needs it). */
   async pushManifest(desc: Descriptor, bytes: Buffer, tag?: string): Promise<{ subjectSupported: boolean }> {
-    if (digestOf(bytes) !== desc.digest) throw new RegistryError('DIGEST_MISMATCH', `manifest bytes do not match ${desc.digest}`);
+    if (sha256Digest(bytes) !== desc.digest) throw new RegistryError('DIGEST_MISMATCH', `manifest bytes do not match ${desc.digest}`);
     const res = await this.http.request('PUT', this.path('manifests', tag ?? desc.digest), {
       scopes: this.pushScope,
       headers: { 'content-type': desc.mediaType },

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hasher } from '@wpack/core';
 import { RegistryError } from './errors.js';
 import type { Descriptor } from './descriptor.js';
 
@@ -8,7 +8,7 @@ import type { Descriptor } from './descriptor.js';
  * blob and manifest read goes through this (oras-go content.VerifyReader).
  */
 export async function* verifying(source: AsyncIterable<Uint8Array>, desc: Descriptor, where: string): AsyncGenerator<Uint8Array> {
-  const hash = createHash('sha256');
+  const hash = sha256Hasher();
   let seen = 0;
   try {
     for await (const chunk of source) {
@@ -21,7 +21,7 @@ export async function* verifying(source: AsyncIterable<Uint8Array>, desc: Descri
     throw brokenBody(err, where, seen, desc.size);
   }
   if (seen !== desc.size) throw new RegistryError('SIZE_MISMATCH', `${where}: ${String(seen)} bytes of ${desc.digest}, expected ${String(desc.size)}`);
-  const actual = 'sha256:' + hash.digest('hex');
+  const actual = hash.digest();
   if (actual !== desc.digest) throw new RegistryError('DIGEST_MISMATCH', `${where}: the registry served bytes with digest ${actual} for ${desc.digest}`);
 }
 
