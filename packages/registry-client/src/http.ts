@@ -105,7 +105,7 @@ export class RegistryHttp {
       } catch (err) {
         if (err instanceof RegistryError) throw err;
         // A certificate that does not verify will not verify on the next attempt either.
-        if (replayable && attempt < this.retry.attempts && certificateProblem(err) === undefined) {
+        if (replayable && attempt < this.retry.attempts && certificateProblem(err) === undefined && parserProblem(err) === undefined) {
           await sleep(retryDelay(this.retry, attempt, null));
           continue;
         }
@@ -329,8 +329,28 @@ function certificateProblem(err: unknown): string | undefined {
   return undefined;
 }
 
-/** A request that got no response: a certificate that does not verify is said as such; anything else is the network's. */
+/**
+ * A response whose head is not valid HTTP, such as a Content-Length that is
+ * not a number: undici's llhttp codes (HPE_…), and its length mismatch when
+ * it comes before any body was handed over (a HEAD answer; a body cut off
+ * later is a network failure, see brokenBody).
+ */
+function parserProblem(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) return `${code}${typeof (e as { message?: unknown }).message === 'string' ? `: ${(e as { message: string }).message}` : ''}`;
+  }
+  return undefined;
+}
+
+/**
+ * A request that got no usable response: a certificate that does not verify
+ * and a response that is not valid HTTP (a bad header) are said as such;
+ * anything else is the network's.
+ */
 export function networkError(what: string, err: unknown): RegistryError {
+  const parser = parserProblem(err);
+  if (parser !== undefined) return new RegistryError('PROTOCOL', `${what}: the server's response is not valid HTTP (${parser})`, { cause: err });
   const cert = certificateProblem(err);
   if (cert !== undefined) {
     return new RegistryError('NETWORK', `${what} failed: the server's TLS certificate is not trusted (${cert}); pass its CA with --ca-file`, { cause: err });
