@@ -48,7 +48,8 @@ export async function copy(src: Target, srcReference: string, dst: Target, dstRe
   };
   const blobNode = async (desc: Descriptor): Promise<void> => {
     if (await dst.exists(desc)) return record(desc, 'skipped');
-    await dst.push(desc, () => src.fetch(desc));
+    // Content the source holds in memory goes as a Buffer, which a retry can send again; the rest streams.
+    await dst.push(desc, src.held?.(desc) ?? (() => src.fetch(desc)));
     record(desc, 'copied');
   };
   const manifestNode = async (desc: Descriptor, root: boolean): Promise<void> => {

@@ -16,6 +16,10 @@ export class MemoryTarget implements Target {
     return Promise.resolve(this.blobs.has(desc.digest));
   }
 
+  held(desc: Descriptor): Buffer | undefined {
+    return this.blobs.get(desc.digest);
+  }
+
   async *fetch(desc: Descriptor): AsyncGenerator<Uint8Array> {
     const data = this.blobs.get(desc.digest);
     if (data === undefined) throw new RegistryError('NOT_FOUND', `${desc.digest} is not in memory`, { category: 'input' });

@@ -22,6 +22,8 @@ export interface Target {
    * read-back a separate tag() needs.
    */
   pushReference?(desc: Descriptor, content: Buffer, reference: string): Promise<void>;
+  /** Optional: the content when the target holds it in memory (copy then sends a replayable body); undefined otherwise. */
+  held?(desc: Descriptor): Buffer | undefined;
   resolve(reference: string): Promise<Descriptor>;
   tag(desc: Descriptor, reference: string): Promise<void>;
   referrers(subject: Descriptor, artifactType?: string): Promise<Descriptor[]>;
