@@ -23,7 +23,7 @@ import { request as httpsRequest } from 'node:https';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTokenIssuer, type TokenIssuer } from './token-issuer.js';
+import { startTokenIssuer, type TokenIssuer, type TokenRequest } from './token-issuer.js';
 
 export type RegistryMode = 'plain' | 'htpasswd' | 'token' | 'tls';
 
@@ -42,6 +42,10 @@ export interface TestRegistry {
   realm?: string;
   service?: string;
   readOnlyUser?: { username: string; password: string };
+  /** For token: an OAuth2 refresh token of the writer (what `docker login` stores as `identitytoken`). */
+  identityToken?: string;
+  /** For token: the token requests the issuer saw so far. */
+  tokenRequests?: () => TokenRequest[];
   /** The registry's storage directory (temp). */
   storageDir: string;
   /** Kills the registry, closes the token server, removes the temp dir. Safe to call twice. */
@@ -129,6 +133,7 @@ export async function startRegistry(mode: RegistryMode, options: StartRegistryOp
       const username = 'wpack-tester';
       const password = secret();
       const readOnlyUser = { username: 'wpack-reader', password: secret() };
+      const identityToken = secret();
       const bundle = join(dir, 'token-signer.pem');
       const keyFile = join(dir, 'token-signer.key');
       await runTool('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile], dir);
@@ -144,11 +149,12 @@ export async function startRegistry(mode: RegistryMode, options: StartRegistryOp
         key: createPrivateKey(await readFile(keyFile)),
         certificate: Buffer.from(new X509Certificate(await readFile(bundle)).raw),
         users: [
-          { username, password, actions: ['pull', 'push', 'delete'] },
+          { username, password, actions: ['pull', 'push', 'delete'], identityToken },
           { ...readOnlyUser, actions: ['pull'] },
         ],
       });
-      Object.assign(extra, { username, password, readOnlyUser, realm: issuer.realm, service: SERVICE } satisfies typeof extra);
+      const started = issuer;
+      Object.assign(extra, { username, password, readOnlyUser, identityToken, tokenRequests: () => started.requests(), realm: issuer.realm, service: SERVICE } satisfies typeof extra);
       sections.push(yaml({ auth: { token: { realm: issuer.realm, service: SERVICE, issuer: ISSUER, rootcertbundle: bundle } } }));
     }
 

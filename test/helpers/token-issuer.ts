@@ -18,6 +18,11 @@ export interface TokenUser {
   password: string;
   /** The repository actions this user may be granted, on every repository (e.g. ['pull', 'push']). */
   actions: readonly string[];
+  /**
+   * An OAuth2 refresh token for this user (what `docker login` stores as
+   * `identitytoken`), accepted by the refresh_token grant on POST.
+   */
+  identityToken?: string;
 }
 
 export interface TokenIssuerOptions {
@@ -37,6 +42,8 @@ export interface TokenIssuerOptions {
 export interface TokenIssuer {
   /** The realm URL, `http://127.0.0.1:<port>/token`. */
   realm: string;
+  /** Every token request so far: method, and for a POST its form fields. */
+  requests(): TokenRequest[];
   /** Stops the server (dropping kept-alive connections). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -47,17 +54,33 @@ export interface AccessEntry {
   actions: string[];
 }
 
+export interface TokenRequest {
+  method: string;
+  form?: Record<string, string>;
+}
+
 const DEFAULT_LIFETIME_S = 300;
+const MAX_FORM_BYTES = 64 * 1024;
 const TOKEN_PATH = '/token';
 
 /** Starts the token server on 127.0.0.1 with an OS-chosen port. */
 export async function startTokenIssuer(options: TokenIssuerOptions): Promise<TokenIssuer> {
+  const seen: TokenRequest[] = [];
   const server = createServer((req, res) => {
-    try {
-      handle(req, res, options);
-    } catch (err) {
-      reply(res, 500, { errors: [{ code: 'UNKNOWN', message: err instanceof Error ? err.message : String(err) }] });
+    const fail = (err: unknown): void => reply(res, 500, { errors: [{ code: 'UNKNOWN', message: err instanceof Error ? err.message : String(err) }] });
+    if (req.method !== 'POST') {
+      seen.push({ method: req.method ?? '' });
+      try {
+        handle(req, res, options);
+      } catch (err) {
+        fail(err);
+      }
+      return;
     }
+    readForm(req).then((form) => {
+      seen.push({ method: 'POST', ...(form !== undefined ? { form: Object.fromEntries(form) } : {}) });
+      handleRefresh(req, res, form, options);
+    }, fail);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -72,6 +95,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
   let closing: Promise<void> | undefined;
   return {
     realm: `http://127.0.0.1:${String(port)}${TOKEN_PATH}`,
+    requests: () => [...seen],
     close: () => (closing ??= stopServer(server)),
   };
 }
@@ -83,8 +107,8 @@ function handle(req: IncomingMessage, res: ServerResponse, options: TokenIssuerO
     return;
   }
   if (req.method !== 'GET') {
-    res.setHeader('Allow', 'GET');
-    reply(res, 405, { errors: [{ code: 'UNSUPPORTED', message: 'only GET is served' }] });
+    res.setHeader('Allow', 'GET, POST');
+    reply(res, 405, { errors: [{ code: 'UNSUPPORTED', message: 'only GET and POST are served' }] });
     return;
   }
   const service = url.searchParams.get('service');
@@ -107,21 +131,70 @@ function handle(req: IncomingMessage, res: ServerResponse, options: TokenIssuerO
   }
   const lifetime = options.lifetimeSeconds ?? DEFAULT_LIFETIME_S;
   const now = Math.floor(Date.now() / 1000);
-  const token = signJwt(
+  const token = issue(user, access, options);
+  reply(res, 200, { token, access_token: token, expires_in: lifetime, issued_at: new Date(now * 1000).toISOString() });
+}
+
+/** A form body (application/x-www-form-urlencoded), bounded; undefined for another content type. */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) throw new Error('form body too large');
+    chunks.push(chunk);
+  }
+  if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return undefined;
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/**
+ * The OAuth2 refresh_token grant of the distribution docs' "oauth.md": POST
+ * to the realm with grant_type, service, client_id, refresh_token and a
+ * space-delimited scope; the answer carries access_token. A refresh token
+ * that no user holds is answered 400 invalid_grant (RFC 6749 §5.2).
+ */
+function handleRefresh(req: IncomingMessage, res: ServerResponse, form: URLSearchParams | undefined, options: TokenIssuerOptions): void {
+  if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname !== TOKEN_PATH) {
+    reply(res, 404, { errors: [{ code: 'NOT_FOUND', message: 'no such endpoint' }] });
+    return;
+  }
+  if (form === undefined) {
+    reply(res, 400, { error: 'invalid_request', error_description: 'expected a form body' });
+    return;
+  }
+  if (form.get('grant_type') !== 'refresh_token') {
+    reply(res, 400, { error: 'unsupported_grant_type' });
+    return;
+  }
+  if (form.get('service') !== options.service || !form.get('client_id')) {
+    reply(res, 400, { error: 'invalid_request', error_description: 'service and client_id are required' });
+    return;
+  }
+  const presented = Buffer.from(form.get('refresh_token') ?? '');
+  const user = options.users.find((u) => u.identityToken !== undefined && u.identityToken.length === presented.length && timingSafeEqual(Buffer.from(u.identityToken), presented));
+  if (user === undefined) {
+    reply(res, 400, { error: 'invalid_grant', error_description: 'unknown refresh token' });
+    return;
+  }
+  let access: AccessEntry[];
+  try {
+    access = grant([form.get('scope') ?? ''], user);
+  } catch (err) {
+    reply(res, 400, { error: 'invalid_scope', error_description: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+  reply(res, 200, { access_token: issue(user, access, options), expires_in: options.lifetimeSeconds ?? DEFAULT_LIFETIME_S, scope: form.get('scope') ?? '' });
+}
+
+/** A signed token for `user` granting `access`. */
+function issue(user: TokenUser, access: AccessEntry[], options: TokenIssuerOptions): string {
+  const now = Math.floor(Date.now() / 1000);
+  return signJwt(
     { alg: 'ES256', typ: 'JWT', x5c: [options.certificate.toString('base64')] },
-    {
-      iss: options.issuer,
-      sub: user.username,
-      aud: options.service,
-      exp: now + lifetime,
-      nbf: now,
-      iat: now,
-      jti: randomUUID(),
-      access,
-    },
+    { iss: options.issuer, sub: user.username, aud: options.service, exp: now + (options.lifetimeSeconds ?? DEFAULT_LIFETIME_S), nbf: now, iat: now, jti: randomUUID(), access },
     options.key,
   );
-  reply(res, 200, { token, access_token: token, expires_in: lifetime, issued_at: new Date(now * 1000).toISOString() });
 }
 
 /** The user named by valid Basic credentials, else undefined. */

@@ -26,7 +26,8 @@ export type RegistryErrorCode =
   | 'UNSUPPORTED'
   | 'PROTOCOL'
   | 'NETWORK'
-  | 'CREDENTIALS';
+  | 'CREDENTIALS'
+  | 'IO_ERROR';
 
 /** Codes of the manifest, the capability grammar, the bundle and its OCI mapping. */
 export type ManifestErrorCode =

@@ -31,11 +31,13 @@ export async function copy(src: Target, srcReference: string, dst: Target, dstRe
   const limit = pLimit(options.concurrency ?? 3);
   const done = new Map<string, Promise<void>>();
   const counts = { copied: 0, skipped: 0 };
+  const tagging = !dstReference.startsWith('sha256:');
+  let rootTagged = false;
 
-  const node = (desc: Descriptor): Promise<void> => {
+  const node = (desc: Descriptor, root = false): Promise<void> => {
     let p = done.get(desc.digest);
     if (p === undefined) {
-      p = isManifest(desc) ? manifestNode(desc) : limit(() => blobNode(desc));
+      p = isManifest(desc) ? manifestNode(desc, root) : limit(() => blobNode(desc));
       done.set(desc.digest, p);
     }
     return p;
@@ -46,15 +48,22 @@ export async function copy(src: Target, srcReference: string, dst: Target, dstRe
   };
   const blobNode = async (desc: Descriptor): Promise<void> => {
     if (await dst.exists(desc)) return record(desc, 'skipped');
-    await dst.push(desc, () => src.fetch(desc));
+    // Content the source holds in memory goes as a Buffer, which a retry can send again; the rest streams.
+    await dst.push(desc, src.held?.(desc) ?? (() => src.fetch(desc)));
     record(desc, 'copied');
   };
-  const manifestNode = async (desc: Descriptor): Promise<void> => {
+  const manifestNode = async (desc: Descriptor, root: boolean): Promise<void> => {
     const bytes = await collect(src.fetch(desc));
-    await Promise.all(successors(bytes).map(node));
-    if (await dst.exists(desc)) return record(desc, 'skipped');
-    await dst.push(desc, bytes);
-    record(desc, 'copied');
+    await Promise.all(successors(bytes, `${src.name}: manifest ${desc.digest}`).map((d) => node(d)));
+    const present = await dst.exists(desc);
+    // The root goes up under its tag in one request where the target can (oras-go's PushReference).
+    if (root && tagging && dst.pushReference !== undefined) {
+      await dst.pushReference(desc, bytes, dstReference);
+      rootTagged = true;
+    } else if (!present) {
+      await dst.push(desc, bytes);
+    }
+    record(desc, present ? 'skipped' : 'copied');
   };
   const referrersOf = async (desc: Descriptor, depth: number): Promise<void> => {
     if (depth > MAX_REFERRER_DEPTH) return;
@@ -65,8 +74,8 @@ export async function copy(src: Target, srcReference: string, dst: Target, dstRe
   };
 
   const root = await src.resolve(srcReference);
-  await node(root);
-  if (!dstReference.startsWith('sha256:')) await dst.tag(root, dstReference);
+  await node(root, true);
+  if (tagging && !rootTagged) await dst.tag(root, dstReference);
   if (options.referrers !== false) await referrersOf(root, 1);
   return { root, ...counts };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '@wpack/core';
 
 /** An OCI content descriptor (image-spec descriptor.md). */
 export interface Descriptor {
@@ -16,12 +16,8 @@ export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+
 export const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 export const MANIFEST_MEDIA_TYPES = [OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST];
 
-export function digestOf(data: Uint8Array): string {
-  return 'sha256:' + createHash('sha256').update(data).digest('hex');
-}
-
 export function describe(mediaType: string, data: Uint8Array, extra: Partial<Descriptor> = {}): Descriptor {
-  return { mediaType, digest: digestOf(data), size: data.length, ...extra };
+  return { mediaType, digest: sha256Digest(data), size: data.length, ...extra };
 }
 
 /** The OCI image manifest fields the client reads (image-spec manifest.md). */

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { Dispatcher, request as undiciRequest } from 'undici';
 import { dockerCredentials, type Credentials } from './auth/docker-config.js';
 import { RegistryError } from './errors.js';
+import { quoteHeader } from './json.js';
 import { jsonBody } from './verify-stream.js';
 import { apiHost, isLoopbackRegistry } from './reference.js';
 import { DEFAULT_RETRY, isRetryableStatus, retryDelay, sleep, type RetryPolicy } from './retry.js';
@@ -93,7 +94,7 @@ export class RegistryHttp {
 
   /** Sends a request (path relative to the registry, or an absolute URL from a Location header). */
   async request(method: string, pathOrURL: string, opts: RequestOptions): Promise<HttpResponse> {
-    let url = new URL(pathOrURL, this.baseURL);
+    let url = locationURL(pathOrURL, new URL(this.baseURL), `${method} ${pathOrURL}`);
     const replayable = opts.body === undefined || Buffer.isBuffer(opts.body);
     let authRetried = false;
     let redirects = 0;
@@ -103,11 +104,12 @@ export class RegistryHttp {
         res = await this.send(method, url, opts);
       } catch (err) {
         if (err instanceof RegistryError) throw err;
-        if (replayable && attempt < this.retry.attempts) {
+        // A certificate that does not verify will not verify on the next attempt either.
+        if (replayable && attempt < this.retry.attempts && certificateProblem(err) === undefined && parserProblem(err) === undefined) {
           await sleep(retryDelay(this.retry, attempt, null));
           continue;
         }
-        throw new RegistryError('NETWORK', `${method} ${url.href} failed: ${describeNetworkError(err)}`, { cause: err });
+        throw networkError(`${method} ${url.href}`, err);
       }
       if (res.status === 401 && !authRetried && replayable) {
         authRetried = true;
@@ -125,7 +127,7 @@ export class RegistryHttp {
       if (res.status >= 300 && res.status < 400 && res.headers.get('location') !== null && method !== 'POST' && method !== 'PUT' && method !== 'PATCH') {
         await drain(res);
         if (++redirects > MAX_REDIRECTS) throw new RegistryError('PROTOCOL', `${method} ${url.href}: more than ${String(MAX_REDIRECTS)} redirects`);
-        url = new URL(res.headers.get('location') ?? '', url);
+        url = locationURL(res.headers.get('location') ?? '', url, `${method} ${url.href}`);
         attempt--;
         continue;
       }
@@ -163,7 +165,11 @@ export class RegistryHttp {
     if (challenge === undefined) throw new RegistryError('UNAUTHORIZED', `${this.registry} asked for authentication without a usable WWW-Authenticate challenge`, { status: 401 });
     this.challenge = challenge;
     if (challenge.scheme === 'basic') {
-      if ((await this.creds()) === undefined) throw noCredentials(this.registry);
+      const c = await this.creds();
+      if (c === undefined) throw noCredentials(this.registry);
+      if (c.username === undefined) {
+        throw new RegistryError('UNAUTHORIZED', `${this.registry} asks for a user name and password (Basic), but the Docker config holds only an identity token for it: log in with \`wpack login ${this.registry}\``, { status: 401 });
+      }
       if (this.basic) throw wrongCredentials(this.registry);
       this.basic = true;
       return;
@@ -171,34 +177,59 @@ export class RegistryHttp {
     this.tokens.set(scopeKey(scopes), await this.fetchToken(challenge.params, scopes));
   }
 
-  /** The token flow (distribution "Token Authentication Specification"). */
+  /**
+   * The token flow. With an identity token (docker's `identitytoken`, an
+   * OAuth2 refresh token) the token comes from the OAuth2 refresh_token grant,
+   * a form POST to the realm (distribution docs "oauth.md"); otherwise from
+   * GET on the realm, with Basic credentials when there are some
+   * (distribution "Token Authentication Specification").
+   */
   private async fetchToken(params: Record<string, string>, scopes: string[]): Promise<string> {
     const realm = params.realm;
     if (realm === undefined) throw new RegistryError('PROTOCOL', `${this.registry}: bearer challenge without a realm`);
-    const url = new URL(realm);
-    if (params.service !== undefined) url.searchParams.set('service', params.service);
-    for (const s of scopes) url.searchParams.append('scope', s);
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch (err) {
+      throw new RegistryError('PROTOCOL', `${this.registry}: the bearer challenge's realm ${quoteHeader(realm)} is not a URL`, { cause: err });
+    }
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'wpack-registry-client' };
     const c = await this.creds();
-    if (c?.username !== undefined) headers.authorization = `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}`;
+    const identityToken = c?.identityToken !== undefined && c.identityToken !== '' ? c.identityToken : undefined;
+    let body: string | undefined;
+    if (identityToken !== undefined) {
+      // oauth.md: grant_type, service, client_id and refresh_token are required; scope is space-delimited.
+      const form = new URLSearchParams({ grant_type: 'refresh_token', service: params.service ?? '', client_id: 'wpack', refresh_token: identityToken });
+      if (scopes.length > 0) form.set('scope', scopes.join(' '));
+      body = form.toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else {
+      if (params.service !== undefined) url.searchParams.set('service', params.service);
+      for (const s of scopes) url.searchParams.append('scope', s);
+      if (c?.username !== undefined) headers.authorization = `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}`;
+    }
     let res: HttpResponse;
     try {
       const { request, dispatcher } = await this.undici();
-      res = adapt(await request(url, { headers, dispatcher }));
+      res = adapt(await request(url, { method: body === undefined ? 'GET' : 'POST', headers, body: body ?? null, dispatcher }));
     } catch (err) {
-      throw new RegistryError('NETWORK', `token request to ${url.origin} failed: ${describeNetworkError(err)}`, { cause: err });
+      throw networkError(`token request to ${url.origin}`, err);
     }
-    if (res.status === 401 || res.status === 403) {
+    // RFC 6749 §5.2: a refresh token that is invalid, expired or revoked is answered 400 invalid_grant.
+    const refused = res.status === 401 || res.status === 403 || (identityToken !== undefined && res.status === 400);
+    if (refused) {
       await drain(res);
+      if (identityToken !== undefined) throw wrongIdentityToken(this.registry, res.status);
       throw c === undefined ? noCredentials(this.registry) : wrongCredentials(this.registry);
     }
     if (!res.ok) {
       await drain(res);
       throw new RegistryError('PROTOCOL', `token endpoint ${url.origin} answered ${String(res.status)}`, { status: res.status });
     }
-    const body = await jsonBody<{ token?: string; access_token?: string }>(res, `the token response from ${url.origin}`);
-    const token = body.token ?? body.access_token;
-    if (token === undefined) throw new RegistryError('PROTOCOL', `token endpoint ${url.origin} returned no token`);
+    const answer = await jsonBody<{ token?: unknown; access_token?: unknown }>(res, `the token response from ${url.origin}`);
+    // oauth.md answers access_token; the token spec answers token (and may repeat it as access_token).
+    const token = identityToken !== undefined ? (answer.access_token ?? answer.token) : (answer.token ?? answer.access_token);
+    if (typeof token !== 'string' || token === '') throw new RegistryError('PROTOCOL', `token endpoint ${url.origin} returned no token`);
     this.tokens.set(scopeKey(scopes), token);
     return token;
   }
@@ -227,6 +258,14 @@ export function parseChallenge(header: string | null): Challenge | undefined {
 
 function noCredentials(registry: string): RegistryError {
   return new RegistryError('UNAUTHORIZED', `${registry} requires credentials: run \`wpack login ${registry}\` or \`docker login ${registry}\``, { status: 401 });
+}
+
+function wrongIdentityToken(registry: string, status: number): RegistryError {
+  return new RegistryError(
+    'UNAUTHORIZED',
+    `${registry} rejected the identity token (identitytoken in the Docker config) when asked for an access token (${String(status)}): log in again with \`docker login ${registry}\``,
+    { status },
+  );
 }
 
 function wrongCredentials(registry: string): RegistryError {
@@ -268,6 +307,55 @@ function readCa(path: string): string {
 
 function tlsRootCertificates(): string[] {
   return [...rootCertificates];
+}
+
+/** A redirect's Location, resolved against the request URL; one that is not a URL is a PROTOCOL error, not a crash. */
+export function locationURL(location: string, base: URL, what: string): URL {
+  try {
+    return new URL(location, base);
+  } catch (err) {
+    throw new RegistryError('PROTOCOL', `${what}: the registry sent a Location header that is not a URL: ${quoteHeader(location)}`, { cause: err });
+  }
+}
+
+/** Node's codes for a server certificate that failed verification (tls.TLSSocket authorizationError). */
+const CERTIFICATE_CODES = /^(?:CERT_|UNABLE_TO_(?:GET_ISSUER_CERT|VERIFY_LEAF|DECRYPT_CERT)|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
+
+function certificateProblem(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && CERTIFICATE_CODES.test(code)) return code;
+  }
+  return undefined;
+}
+
+/**
+ * A response whose head is not valid HTTP, such as a Content-Length that is
+ * not a number: undici's llhttp codes (HPE_…), and its length mismatch when
+ * it comes before any body was handed over (a HEAD answer; a body cut off
+ * later is a network failure, see brokenBody).
+ */
+function parserProblem(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('HPE_') || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) return `${code}${typeof (e as { message?: unknown }).message === 'string' ? `: ${(e as { message: string }).message}` : ''}`;
+  }
+  return undefined;
+}
+
+/**
+ * A request that got no usable response: a certificate that does not verify
+ * and a response that is not valid HTTP (a bad header) are said as such;
+ * anything else is the network's.
+ */
+export function networkError(what: string, err: unknown): RegistryError {
+  const parser = parserProblem(err);
+  if (parser !== undefined) return new RegistryError('PROTOCOL', `${what}: the server's response is not valid HTTP (${parser})`, { cause: err });
+  const cert = certificateProblem(err);
+  if (cert !== undefined) {
+    return new RegistryError('NETWORK', `${what} failed: the server's TLS certificate is not trusted (${cert}); pass its CA with --ca-file`, { cause: err });
+  }
+  return new RegistryError('NETWORK', `${what} failed: ${describeNetworkError(err)}`, { cause: err });
 }
 
 function describeNetworkError(err: unknown): string {

@@ -3,7 +3,7 @@
 export { RegistryError } from './errors.js';
 export { apiHost, formatReference, isLoopbackRegistry, manifestReference, parseReference } from './reference.js';
 export type { Reference } from './reference.js';
-export { describe, digestOf, DOCKER_LIST, DOCKER_MANIFEST, MANIFEST_MEDIA_TYPES, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST } from './descriptor.js';
+export { describe, DOCKER_LIST, DOCKER_MANIFEST, MANIFEST_MEDIA_TYPES, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST } from './descriptor.js';
 export type { Descriptor, ImageIndex, ImageManifest } from './descriptor.js';
 export { parseChallenge, RegistryHttp } from './http.js';
 export type { Body, ClientOptions } from './http.js';

@@ -1,4 +1,5 @@
-import { digestOf, type Descriptor } from './descriptor.js';
+import { sha256Digest } from '@wpack/core';
+import type { Descriptor } from './descriptor.js';
 import { RegistryError } from './errors.js';
 import type { Body } from './http.js';
 import { isManifest, referrerDescriptor, subjectOf, type Target } from './target.js';
@@ -15,6 +16,10 @@ export class MemoryTarget implements Target {
     return Promise.resolve(this.blobs.has(desc.digest));
   }
 
+  held(desc: Descriptor): Buffer | undefined {
+    return this.blobs.get(desc.digest);
+  }
+
   async *fetch(desc: Descriptor): AsyncGenerator<Uint8Array> {
     const data = this.blobs.get(desc.digest);
     if (data === undefined) throw new RegistryError('NOT_FOUND', `${desc.digest} is not in memory`, { category: 'input' });
@@ -24,7 +29,7 @@ export class MemoryTarget implements Target {
 
   async push(desc: Descriptor, content: Body): Promise<void> {
     const data = Buffer.isBuffer(content) ? content : await collect(content());
-    if (data.length !== desc.size || digestOf(data) !== desc.digest) {
+    if (data.length !== desc.size || sha256Digest(data) !== desc.digest) {
       throw new RegistryError('DIGEST_MISMATCH', `content pushed as ${desc.digest} is not that content`, { category: 'input' });
     }
     this.blobs.set(desc.digest, data);

@@ -1,6 +1,8 @@
 import { RegistryError } from './errors.js';
-import { drain, RegistryHttp, type Body, type ClientOptions, type HttpResponse } from './http.js';
-import { describe, digestOf, MANIFEST_MEDIA_TYPES, OCI_INDEX, type Descriptor, type ImageIndex } from './descriptor.js';
+import { drain, locationURL, RegistryHttp, type Body, type ClientOptions, type HttpResponse } from './http.js';
+import { isSha256Digest, sha256Digest } from '@wpack/core';
+import { parseRegistryObject, quoteHeader } from './json.js';
+import { describe, MANIFEST_MEDIA_TYPES, OCI_INDEX, type Descriptor, type ImageIndex } from './descriptor.js';
 import type { Reference } from './reference.js';
 import { brokenBody, collect, jsonBody, verifying } from './verify-stream.js';
 import { isManifest, referrerDescriptor, subjectOf, type Target } from './target.js';
@@ -53,6 +55,13 @@ export class RemoteRepository implements Target {
     else await this.pushManifest(desc, bytes);
   }
 
+  /** Target: a manifest PUT by tag (a referrer is recorded in the fallback index first, as push() does). */
+  async pushReference(desc: Descriptor, content: Buffer, reference: string): Promise<void> {
+    const subject = subjectOf(content, `manifest ${desc.digest}`);
+    if (subject !== undefined) await this.pushReferrer(referrerDescriptor(desc, content), content, subject);
+    await this.pushManifest(desc, content, reference);
+  }
+
   /** Target: tags an existing manifest (re-PUT of its bytes under the tag). */
   async tag(desc: Descriptor, reference: string): Promise<void> {
     const { bytes } = await this.fetchManifest(desc.digest);
@@ -96,8 +105,16 @@ export class RemoteRepository implements Target {
     const res = await this.http.request('HEAD', this.path('manifests', reference), { scopes: this.pull, headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') } });
     await drain(res);
     if (!res.ok) throw statusError(res, `manifest ${this.repository}:${reference}`);
+    const where = `manifest ${this.repository}:${reference}`;
     const digest = res.headers.get('docker-content-digest');
-    const size = Number(res.headers.get('content-length'));
+    if (digest !== null && !isSha256Digest(digest)) {
+      throw new RegistryError('PROTOCOL', `${where}: the registry sent a Docker-Content-Digest header that is not sha256:<64 hex digits>: ${quoteHeader(digest)}`);
+    }
+    const length = res.headers.get('content-length');
+    if (length !== null && !/^\d{1,15}$/.test(length.trim())) {
+      throw new RegistryError('PROTOCOL', `${where}: the registry sent a Content-Length header that is not a byte count: ${quoteHeader(length)}`);
+    }
+    const size = length === null ? NaN : Number(length);
     const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
     if (digest === null || !Number.isSafeInteger(size)) {
       // Without a digest header the manifest itself must be read to learn it.
@@ -119,6 +136,8 @@ export class RemoteRepository implements Target {
       throw new RegistryError('PROTOCOL', `manifest ${reference} is ${String(declared)} bytes, over ${String(MAX_MANIFEST_BYTES)}`);
     }
     const bytes = await readCapped(res, MAX_MANIFEST_BYTES, `manifest ${reference}`);
+    // Every manifest handed on is a strict JSON object: a duplicate key could read two ways.
+    parseRegistryObject(bytes, `manifest ${this.repository}:${reference} from ${this.http.registry}`);
     const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() || mediaTypeOf(bytes);
     const descriptor = describe(mediaType, bytes);
     if (reference.startsWith('sha256:') && descriptor.digest !== reference) {
@@ -214,7 +233,7 @@ export class RemoteRepository implements Target {
 
   /** PUT a manifest by digest, or by tag when given; the OCI media type goes in Content-Type (Distribution needs it). */
   async pushManifest(desc: Descriptor, bytes: Buffer, tag?: string): Promise<{ subjectSupported: boolean }> {
-    if (digestOf(bytes) !== desc.digest) throw new RegistryError('DIGEST_MISMATCH', `manifest bytes do not match ${desc.digest}`);
+    if (sha256Digest(bytes) !== desc.digest) throw new RegistryError('DIGEST_MISMATCH', `manifest bytes do not match ${desc.digest}`);
     const res = await this.http.request('PUT', this.path('manifests', tag ?? desc.digest), {
       scopes: this.pushScope,
       headers: { 'content-type': desc.mediaType },
@@ -241,7 +260,10 @@ export class RemoteRepository implements Target {
         await drain(res);
         throw statusError(res, 'listing tags');
       }
-      const body = await jsonBody<{ tags?: string[] | null }>(res, 'the tag list');
+      const body = await jsonBody<{ tags?: unknown }>(res, `the tag list of ${this.name}`);
+      if (body.tags !== undefined && body.tags !== null && (!Array.isArray(body.tags) || !body.tags.every((t) => typeof t === 'string'))) {
+        throw new RegistryError('PROTOCOL', `the tag list of ${this.name}: "tags" is not a list of strings`);
+      }
       out.push(...(body.tags ?? []));
       const link = res.headers.get('link');
       next = link !== null ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1] : undefined;
@@ -267,7 +289,7 @@ export class RemoteRepository implements Target {
       const res = await this.http.request('GET', this.path('referrers', subject.digest) + q, { scopes: this.pull, headers: { accept: OCI_INDEX } });
       if (res.ok && (res.headers.get('content-type') ?? '').startsWith(OCI_INDEX)) {
         this.referrersApi = true;
-        const index = JSON.parse((await readCapped(res, MAX_MANIFEST_BYTES, 'referrers')).toString('utf8')) as ImageIndex;
+        const index = asIndex(parseRegistryObject(await readCapped(res, MAX_MANIFEST_BYTES, 'referrers'), `the referrers of ${subject.digest} from ${this.http.registry}`), `the referrers of ${subject.digest}`);
         return index.manifests.filter((d) => artifactType === undefined || d.artifactType === artifactType);
       }
       await drain(res);
@@ -296,7 +318,7 @@ export class RemoteRepository implements Target {
   private async fallbackIndex(subject: Descriptor): Promise<ImageIndex> {
     try {
       const { bytes } = await this.fetchManifest(fallbackTag(subject));
-      return JSON.parse(bytes.toString('utf8')) as ImageIndex;
+      return asIndex(parseRegistryObject(bytes, `the referrers index ${fallbackTag(subject)}`), `the referrers index ${fallbackTag(subject)}`);
     } catch (err) {
       if (err instanceof RegistryError && err.code === 'NOT_FOUND') return { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
       throw err;
@@ -316,6 +338,8 @@ function withDigest(location: string, digest: string): string {
 function requireLocation(res: HttpResponse): string {
   const loc = res.headers.get('location');
   if (loc === null) throw new RegistryError('PROTOCOL', `the registry answered ${String(res.status)} without a Location header`);
+  // Checked here, so a Location that is no URL is a PROTOCOL error at once, not a failure of the next request.
+  locationURL(loc, new URL('http://registry.invalid/'), `the upload answered ${String(res.status)}`);
   return loc;
 }
 
@@ -337,12 +361,14 @@ async function readCapped(res: HttpResponse, max: number, what: string): Promise
 }
 
 function mediaTypeOf(bytes: Buffer): string {
-  try {
-    const mediaType = (JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown }).mediaType;
-    return typeof mediaType === 'string' ? mediaType : '';
-  } catch {
-    return '';
-  }
+  const mediaType = parseRegistryObject(bytes, 'a manifest').mediaType;
+  return typeof mediaType === 'string' ? mediaType : '';
+}
+
+/** An image index read from a registry: its manifests list must be one. */
+function asIndex(doc: Record<string, unknown>, what: string): ImageIndex {
+  if (!Array.isArray(doc.manifests)) throw new RegistryError('PROTOCOL', `${what} has no manifests list`);
+  return doc as unknown as ImageIndex;
 }
 
 /** One line per failure: what, the status, and the registry's own error code when it sent one. */

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { sha256Hasher } from '@wpack/core';
 import { RegistryError } from './errors.js';
+import { parseRegistryObject } from './json.js';
 import type { Descriptor } from './descriptor.js';
 
 /**
@@ -8,7 +9,7 @@ import type { Descriptor } from './descriptor.js';
  * blob and manifest read goes through this (oras-go content.VerifyReader).
  */
 export async function* verifying(source: AsyncIterable<Uint8Array>, desc: Descriptor, where: string): AsyncGenerator<Uint8Array> {
-  const hash = createHash('sha256');
+  const hash = sha256Hasher();
   let seen = 0;
   try {
     for await (const chunk of source) {
@@ -21,7 +22,7 @@ export async function* verifying(source: AsyncIterable<Uint8Array>, desc: Descri
     throw brokenBody(err, where, seen, desc.size);
   }
   if (seen !== desc.size) throw new RegistryError('SIZE_MISMATCH', `${where}: ${String(seen)} bytes of ${desc.digest}, expected ${String(desc.size)}`);
-  const actual = 'sha256:' + hash.digest('hex');
+  const actual = hash.digest();
   if (actual !== desc.digest) throw new RegistryError('DIGEST_MISMATCH', `${where}: the registry served bytes with digest ${actual} for ${desc.digest}`);
 }
 
@@ -40,12 +41,21 @@ export async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer
   return Buffer.concat(chunks);
 }
 
-/** Reads a JSON response body: a broken connection is a network error, a body that is not JSON a protocol one. */
-export async function jsonBody<T>(res: { json(): Promise<unknown> }, where: string): Promise<T> {
+/** Largest JSON response read (token responses, tag lists, error bodies). */
+const MAX_JSON_BYTES = 4 * 1024 * 1024;
+
+/** Reads a JSON object response body strictly: a broken connection is a network error, a bad document a protocol one. */
+export async function jsonBody<T>(res: { body: AsyncIterable<Uint8Array> }, where: string): Promise<T> {
+  const chunks: Uint8Array[] = [];
+  let seen = 0;
   try {
-    return (await res.json()) as T;
+    for await (const c of res.body) {
+      seen += c.length;
+      if (seen > MAX_JSON_BYTES) throw new RegistryError('PROTOCOL', `${where} is over ${String(MAX_JSON_BYTES)} bytes`);
+      chunks.push(c);
+    }
   } catch (err) {
-    if (err instanceof SyntaxError) throw new RegistryError('PROTOCOL', `${where} is not JSON`, { cause: err });
-    throw brokenBody(err, where, 0);
+    throw brokenBody(err, where, seen);
   }
+  return parseRegistryObject(Buffer.concat(chunks), where) as T;
 }

@@ -1,4 +1,5 @@
-import { describe, OCI_EMPTY, OCI_MANIFEST, RemoteRepository, type ClientOptions, type Descriptor, type Reference } from '@wpack/registry-client';
+import { copy, describe, isManifest, OCI_EMPTY, OCI_MANIFEST, RemoteRepository, verifying, type ClientOptions, type Descriptor, type Reference, type Target } from '@wpack/registry-client';
+import { ManifestError } from '../errors.js';
 import { readRange } from '../bundle/read-ahead.js';
 import { readBundle } from '../bundle/read.js';
 import { indexArchive } from '../bundle/tar-index.js';
@@ -39,85 +40,155 @@ export interface TransferOptions extends ClientOptions {
 }
 
 export async function pushBundle(file: string, ref: Reference, options: TransferOptions = {}): Promise<PushResult> {
-  const contents = await readBundle(file);
-  const index = await indexArchive(file);
-  const locked = contents.manifest;
+  const graph = await bundleGraph(file, ref.tag, options.onProgress);
   const repo = RemoteRepository.open(ref, options);
   let uploaded = 0;
-  let moved = 0;
-  const total = locked.files.reduce((n, f) => n + f.size, 0);
   try {
-    const fromBundle = (path: string): (() => AsyncIterable<Uint8Array>) => {
-      const entry = index.entries.find((e) => e.name === path);
-      if (entry === undefined) throw new Error(`bundle entry ${path} vanished`);
-      return () => counted(readRange(file, { start: entry.dataOffset, end: entry.dataOffset + entry.size }), (n) => options.onProgress?.((moved += n), total));
-    };
-    const pushBlob = async (desc: Descriptor, body: Buffer | (() => AsyncIterable<Uint8Array>)): Promise<void> => {
-      if ((await repo.pushBlob(desc, body)) === 'pushed') uploaded += desc.size;
-    };
-
-    // 1. The component artifact, which other tools can pull and run.
-    const { manifest, config } = componentArtifact(locked);
-    const component = locked.files[0];
-    if (component === undefined) throw new Error('locked manifest without a component');
-    await pushBlob({ mediaType: config.mediaType, digest: config.digest, size: config.size }, config.bytes);
-    await pushBlob({ mediaType: component.mediaType, digest: component.digest, size: component.size }, fromBundle(component.path));
-    const subject: Descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size };
-    await repo.pushManifest(subject, manifest.bytes, ref.tag);
-
-    // 2. The wpack referrer: the locked manifest and the resources.
-    const emptyConfig = describe(OCI_EMPTY, EMPTY_CONFIG);
-    await pushBlob(emptyConfig, EMPTY_CONFIG);
-    const manifestLayer = describe(WPACK_MANIFEST_MEDIA_TYPE, contents.manifestBytes, { annotations: { [ENTRY_ANNOTATION]: MANIFEST_FILE } });
-    await pushBlob(manifestLayer, contents.manifestBytes);
-    const layers: Descriptor[] = [manifestLayer];
-    for (const f of locked.files.slice(1)) {
-      const layer: Descriptor = { mediaType: f.mediaType, digest: f.digest, size: f.size, annotations: { [ENTRY_ANNOTATION]: f.path } };
-      await pushBlob(layer, fromBundle(f.path));
-      layers.push(layer);
-    }
-    const referrers: Descriptor[] = [];
-    // Bundles that share a component share its manifest (and its tags): the
-    // tag a bundle was pushed under tells a pull by that tag which one it meant.
-    const annotations: Record<string, string> = { 'org.opencontainers.image.created': locked.created };
-    if (ref.tag !== undefined) annotations[WPACK_TAG_ANNOTATION] = ref.tag;
-    referrers.push(await pushReferrer(repo, WPACK_ARTIFACT_TYPE, emptyConfig, layers, subject, annotations));
-
-    // 3. Signatures, as cosign v3 lays them out.
-    for (const sig of contents.signatures) {
-      const layer = describe(SIGSTORE_BUNDLE_MEDIA_TYPE, sig.bytes, { annotations: { [ENTRY_ANNOTATION]: sig.path } });
-      await pushBlob(layer, sig.bytes);
-      referrers.push(
-        await pushReferrer(repo, SIGSTORE_BUNDLE_MEDIA_TYPE, emptyConfig, [layer], subject, {
-          [SIGSTORE_CONTENT_ANNOTATION]: 'dsse-envelope',
-          [SIGSTORE_PREDICATE_ANNOTATION]: predicateTypeOf(sig.bytes),
-          'org.opencontainers.image.created': locked.created,
-          // Which bundle carried it: a pull of that bundle takes it back
-          // whatever it claims to sign (verification judges the claim).
-          [WPACK_BUNDLE_ANNOTATION]: contents.digest,
-        }),
-      );
-    }
-    return { digest: manifest.digest, reference: ref.tag ?? manifest.digest, referrers, uploaded };
+    // One blob at a time, in the bundle's order: a blob streamed from the
+    // file cannot be replayed, and the registry sees the requests it always has.
+    await copy(graph.target, BUNDLE_ROOT, repo, ref.tag ?? graph.root.digest, {
+      concurrency: 1,
+      onNode: (desc, outcome) => {
+        if (outcome === 'copied' && !isManifest(desc)) uploaded += desc.size;
+      },
+    });
+    return { digest: graph.root.digest, reference: ref.tag ?? graph.root.digest, referrers: graph.referrers, uploaded };
   } finally {
     await repo.close();
   }
 }
 
-async function pushReferrer(
-  repo: RemoteRepository,
-  artifactType: string,
-  config: Descriptor,
-  layers: Descriptor[],
-  subject: Descriptor,
-  annotations: Record<string, string>,
-): Promise<Descriptor> {
-  const bytes = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType, config, layers, subject, annotations }),
-  );
+/** What the bundle's graph is resolved by in its read-only target. */
+const BUNDLE_ROOT = 'bundle';
+
+/**
+ * The bundle as an OCI artifact graph (DESIGN §5) in a read-only Target:
+ * the component artifact as the root, the wpack referrer (tagged with the
+ * tag it is pushed under) and every signature referrer. Small documents are
+ * held in memory; the component and the resources stream from their ranges
+ * in the bundle file, verified while read, never held whole.
+ */
+async function bundleGraph(file: string, tag: string | undefined, onProgress?: (done: number, total: number) => void): Promise<{ target: Target; root: Descriptor; referrers: Descriptor[] }> {
+  const contents = await readBundle(file);
+  const index = await indexArchive(file);
+  const locked = contents.manifest;
+  const total = locked.files.reduce((n, f) => n + f.size, 0);
+  let moved = 0;
+  const target = new ReadOnlyGraph(file, (start, end) => counted(readRange(file, { start, end }), (n) => onProgress?.((moved += n), total)));
+  const range = (path: string): { start: number; end: number } => {
+    const entry = index.entries.find((e) => e.name === path);
+    if (entry === undefined) throw new ManifestError('INVALID_BUNDLE', `${file}: bundle entry ${path} vanished`);
+    return { start: entry.dataOffset, end: entry.dataOffset + entry.size };
+  };
+
+  // 1. The component artifact, which other tools can pull and run.
+  const { manifest, config } = componentArtifact(locked);
+  const component = locked.files[0];
+  if (component === undefined) throw new ManifestError('INVALID_BUNDLE', `${file}: the locked manifest has no component`);
+  target.add({ mediaType: config.mediaType, digest: config.digest, size: config.size }, config.bytes);
+  target.add({ mediaType: component.mediaType, digest: component.digest, size: component.size }, range(component.path));
+  const root: Descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size };
+  target.add(root, manifest.bytes);
+
+  // 2. The wpack referrer: the locked manifest and the resources.
+  const emptyConfig = describe(OCI_EMPTY, EMPTY_CONFIG);
+  target.add(emptyConfig, EMPTY_CONFIG);
+  const manifestLayer = describe(WPACK_MANIFEST_MEDIA_TYPE, contents.manifestBytes, { annotations: { [ENTRY_ANNOTATION]: MANIFEST_FILE } });
+  target.add(manifestLayer, contents.manifestBytes);
+  const layers: Descriptor[] = [manifestLayer];
+  for (const f of locked.files.slice(1)) {
+    const layer: Descriptor = { mediaType: f.mediaType, digest: f.digest, size: f.size, annotations: { [ENTRY_ANNOTATION]: f.path } };
+    target.add(layer, range(f.path));
+    layers.push(layer);
+  }
+  const referrers: Descriptor[] = [];
+  // Bundles that share a component share its manifest (and its tags): the
+  // tag a bundle was pushed under tells a pull by that tag which one it meant.
+  const annotations: Record<string, string> = { 'org.opencontainers.image.created': locked.created };
+  if (tag !== undefined) annotations[WPACK_TAG_ANNOTATION] = tag;
+  referrers.push(referrer(target, WPACK_ARTIFACT_TYPE, emptyConfig, layers, root, annotations));
+
+  // 3. Signatures, as cosign v3 lays them out.
+  for (const sig of contents.signatures) {
+    const layer = describe(SIGSTORE_BUNDLE_MEDIA_TYPE, sig.bytes, { annotations: { [ENTRY_ANNOTATION]: sig.path } });
+    target.add(layer, sig.bytes);
+    referrers.push(
+      referrer(target, SIGSTORE_BUNDLE_MEDIA_TYPE, emptyConfig, [layer], root, {
+        [SIGSTORE_CONTENT_ANNOTATION]: 'dsse-envelope',
+        [SIGSTORE_PREDICATE_ANNOTATION]: predicateTypeOf(sig.bytes),
+        'org.opencontainers.image.created': locked.created,
+        // Which bundle carried it: a pull of that bundle takes it back
+        // whatever it claims to sign (verification judges the claim).
+        [WPACK_BUNDLE_ANNOTATION]: contents.digest,
+      }),
+    );
+  }
+  target.root(BUNDLE_ROOT, root, referrers);
+  return { target, root, referrers };
+}
+
+/** A referrer manifest added to the graph; its descriptor as a referrers index lists it. */
+function referrer(target: ReadOnlyGraph, artifactType: string, config: Descriptor, layers: Descriptor[], subject: Descriptor, annotations: Record<string, string>): Descriptor {
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType, config, layers, subject, annotations }));
   const desc = describe(OCI_MANIFEST, bytes, { artifactType, annotations });
-  await repo.pushReferrer(desc, bytes, subject);
+  target.add(desc, bytes);
   return desc;
+}
+
+/** A Target that serves a fixed graph: bytes held in memory, or ranges of a file read on demand. */
+class ReadOnlyGraph implements Target {
+  private readonly content = new Map<string, Buffer | { start: number; end: number }>();
+  private readonly tags = new Map<string, Descriptor>();
+  private rootDigest = '';
+  private rootReferrers: Descriptor[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly readRangeOf: (start: number, end: number) => AsyncIterable<Uint8Array>,
+  ) {}
+
+  add(desc: Descriptor, content: Buffer | { start: number; end: number }): void {
+    this.content.set(desc.digest, content);
+  }
+
+  root(reference: string, desc: Descriptor, referrers: Descriptor[]): void {
+    this.tags.set(reference, desc);
+    this.rootDigest = desc.digest;
+    this.rootReferrers = referrers;
+  }
+
+  exists(desc: Descriptor): Promise<boolean> {
+    return Promise.resolve(this.content.has(desc.digest));
+  }
+
+  held(desc: Descriptor): Buffer | undefined {
+    const found = this.content.get(desc.digest);
+    return Buffer.isBuffer(found) ? found : undefined;
+  }
+
+  fetch(desc: Descriptor): AsyncIterable<Uint8Array> {
+    const found = this.content.get(desc.digest);
+    if (found === undefined) throw new ManifestError('INVALID_BUNDLE', `${this.name} has no ${desc.digest}`);
+    return verifying(Buffer.isBuffer(found) ? once(found) : this.readRangeOf(found.start, found.end), desc, `${this.name}: ${desc.digest}`);
+  }
+
+  push(): Promise<void> {
+    return Promise.reject(new ManifestError('INVALID_BUNDLE', `${this.name} is read-only`));
+  }
+
+  tag(): Promise<void> {
+    return this.push();
+  }
+
+  resolve(reference: string): Promise<Descriptor> {
+    const found = this.tags.get(reference);
+    return found !== undefined ? Promise.resolve(found) : Promise.reject(new ManifestError('INVALID_BUNDLE', `${this.name} has no ${reference}`));
+  }
+
+  referrers(subject: Descriptor, artifactType?: string): Promise<Descriptor[]> {
+    const list = subject.digest === this.rootDigest ? this.rootReferrers : [];
+    return Promise.resolve(list.filter((d) => artifactType === undefined || d.artifactType === artifactType));
+  }
 }
 
 /** The in-toto predicate type inside a DSSE Sigstore bundle, for the cosign annotation. */
@@ -129,6 +200,11 @@ function predicateTypeOf(bytes: Buffer): string {
   } catch {
     return '';
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/require-await -- an async iterable of one chunk
+async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  yield bytes;
 }
 
 async function* counted(source: AsyncIterable<Uint8Array>, onBytes: (n: number) => void): AsyncGenerator<Uint8Array> {
