@@ -2,10 +2,10 @@
 // the decoding of one component's sections into its index spaces (Binary.md:
 // type, function, instance and component spaces only grow by appending; an
 // import, an alias and an export each add an entry). Each subclass walks its
-// own sections with walkSections and hands each one to `section`; they
-// differ in how an unknown encoding is taken (the top level reads on, a
-// nested evaluation gives up), in how imports get their values, and in what
-// they do with exports.
+// own sections with walkSections and picks the decoder for each; they differ
+// in how an unknown encoding is taken (the top level reads on, a nested
+// evaluation gives up), in how imports get their values, and in what they do
+// with exports.
 import type { BinaryReader } from '../binary-reader.js';
 import { readCanonSection } from './canon.js';
 import { namedEntry, setOwn, TypeDecoder } from './deftype.js';
@@ -60,6 +60,7 @@ export function extraOf(inst: InstanceType): EvaluatedInstance['extra'] | undefi
   return 'extra' in inst ? (inst as EvaluatedInstance).extra : undefined;
 }
 
+/** Reads one component's sections into its scope (`scope`) and what it exports (`exported`). */
 export abstract class ScopeReader {
   /** What this component exports, as the instance an instantiation of it makes. */
   readonly exported: EvaluatedInstance = newInstance();
