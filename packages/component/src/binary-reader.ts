@@ -1,12 +1,14 @@
 import { ComponentError } from './errors.js';
 
+/** One decoder for every reader: `decode` without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * A bounds-checked cursor over a WebAssembly binary. Every read checks the
  * end first, so truncated or hostile input ends in a MALFORMED_COMPONENT
  * error, never an out-of-range read or an endless loop.
  */
 export class BinaryReader {
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
   offset: number;
 
   constructor(
@@ -70,7 +72,7 @@ export class BinaryReader {
     const start = this.offset;
     this.skip(len);
     try {
-      return this.utf8.decode(this.bytes.subarray(start, start + len));
+      return UTF8.decode(this.bytes.subarray(start, start + len));
     } catch {
       return this.fail('name is not valid UTF-8');
     }

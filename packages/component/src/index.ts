@@ -1,6 +1,7 @@
 // Public surface of @wpack/component: reading a WebAssembly component binary.
 // The interface reader gives the names of its imports and exports (cheap: two
-// sections); the type reader gives their full structure (TYPECOMPAT.md).
+// sections); the type reader gives their full structure (README, "Types:
+// signature drift before deploy"). Both walk sections with section-walker.ts.
 export { ComponentError } from './errors.js';
 export { readComponentInterface } from './interface-reader.js';
 export type { ComponentExtern, ComponentInterface, ExternKind } from './interface-reader.js';

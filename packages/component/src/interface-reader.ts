@@ -1,5 +1,6 @@
 import { ComponentError } from './errors.js';
 import { BinaryReader } from './binary-reader.js';
+import { walkSections } from './section-walker.js';
 
 /** What an import or export is, from its `externdesc` or `sort` (component-model Binary.md). */
 export type ExternKind = 'module' | 'func' | 'value' | 'type' | 'component' | 'instance';
@@ -32,18 +33,14 @@ const KIND_BY_BYTE: readonly ExternKind[] = ['module', 'func', 'value', 'type', 
  */
 export function readComponentInterface(bytes: Uint8Array): ComponentInterface {
   checkPreamble(bytes);
-  const r = new BinaryReader(bytes, 8);
   const result: ComponentInterface = { imports: [], exports: [] };
-  while (!r.atEnd) {
-    const id = r.byte();
-    const size = r.u32();
-    if (size > r.end - r.offset) r.fail(`section ${String(id)} runs past the end of the file`);
-    const section = new BinaryReader(bytes, r.offset, r.offset + size);
+  for (const { id, start, end } of walkSections(bytes, 8, bytes.length)) {
+    const section = new BinaryReader(bytes, start, end);
     if (id === SECTION_IMPORT) readVec(section, () => result.imports.push(readImport(section)));
     else if (id === SECTION_EXPORT) readVec(section, () => result.exports.push(readExport(section)));
-    else if (id > 11) r.fail(`unknown section id ${String(id)}`);
-    if ((id === SECTION_IMPORT || id === SECTION_EXPORT) && !section.atEnd) section.fail('trailing bytes in section');
-    r.offset += size;
+    else if (id > SECTION_EXPORT) section.fail(`unknown section id ${String(id)}`);
+    else continue; // skipped by size
+    if (!section.atEnd) section.fail('trailing bytes in section');
   }
   return result;
 }

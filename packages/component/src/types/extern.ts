@@ -23,7 +23,7 @@ export function vecCount(r: BinaryReader): number {
 }
 
 /**
- * An import or export name, decoded as the name reader does; an encoding it
+ * An import or export name, decoded as the interface reader does; an encoding it
  * does not know makes the types unreadable (a fall-back to names), not the
  * component malformed.
  */

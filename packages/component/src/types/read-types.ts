@@ -1,10 +1,12 @@
-// Reads the full structural type of every top-level import and export of a
-// component. The section walk (index spaces, nested components evaluated for
-// exports) is in type-reader.ts.
+// The type reader: the full structural type of every top-level import and
+// export of a component. top-level-reader.ts reads the top level's sections;
+// nested-evaluator.ts evaluates the nested components whose instances give
+// most exports their types; scope-reader.ts holds the section decoding both
+// share.
 import { readComponentInterface } from '../interface-reader.js';
-import { ComponentReader } from './type-reader.js';
 import type { ComponentTypes } from './model.js';
 import { ReadContext, UnsupportedEncoding } from './scope.js';
+import { TopLevelReader } from './top-level-reader.js';
 
 /**
  * Reads what every top-level import and export of a component is,
@@ -17,9 +19,9 @@ import { ReadContext, UnsupportedEncoding } from './scope.js';
  *   `readComponentInterface`, and MALFORMED_COMPONENT for corrupt types.
  */
 export function readComponentTypes(bytes: Uint8Array): ComponentTypes {
-  // Checks the preamble and section framing, and gives the exports by name.
+  // Checks the preamble and section framing, and gives the imports and exports by name.
   const iface = readComponentInterface(bytes);
-  const reader = new ComponentReader(new ReadContext(), bytes, 0, bytes.length);
+  const reader = new TopLevelReader(new ReadContext(), bytes);
   try {
     reader.read();
   } catch (err) {

@@ -1,3 +1,5 @@
+// The component interface reader: the names and kinds of top-level imports
+// and exports, read from real components built from WIT (test/fixtures/build.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
