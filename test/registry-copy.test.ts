@@ -261,4 +261,31 @@ void describe('registry client: delete and redirects', () => {
       await new Promise<void>((resolve) => loop.close(() => resolve()));
     }
   });
+
+  void test('copy between registries behind htpasswd: concurrent first requests do not count as a wrong password', async () => {
+    const src = await startRegistry('htpasswd');
+    const dst = await startRegistry('htpasswd');
+    const config = await tempDir();
+    try {
+      const auth = (r: TestRegistry): { auth: string } => ({ auth: Buffer.from(`${r.username ?? ''}:${r.password ?? ''}`).toString('base64') });
+      await writeFile(join(config.dir, 'config.json'), JSON.stringify({ auths: { [src.host]: auth(src), [dst.host]: auth(dst) } }));
+      const env = { DOCKER_CONFIG: config.dir };
+      const push = await runWpack(['push', bundle, `${src.host}/acme/app:1.0.0`], { env });
+      assert.equal(push.code, 0, push.stderr);
+      // copy sends several blob requests at once before it knows the registry wants Basic credentials.
+      const run = await runWpack(['copy', `${src.host}/acme/app:1.0.0`, `${dst.host}/mirror/app:1.0.0`], { env });
+      assert.equal(run.code, 0, run.stderr);
+      const out = join(work.dir, 'from-htpasswd-copy.wpack');
+      const pull = await runWpack(['pull', `${dst.host}/mirror/app:1.0.0`, '-o', out], { env });
+      assert.equal(pull.code, 0, pull.stderr);
+      assert.ok((await readFile(out)).equals(await readFile(bundle)));
+      // A wrong password is still refused, once credentials were really sent.
+      await writeFile(join(config.dir, 'config.json'), JSON.stringify({ auths: { [src.host]: auth(src), [dst.host]: { auth: Buffer.from(`${dst.username ?? ''}:nope`).toString('base64') } } }));
+      const wrong = await runWpack(['copy', `${src.host}/acme/app:1.0.0`, `${dst.host}/other/app:1.0.0`], { env });
+      assert.equal(wrong.code, 3, wrong.stderr);
+      assert.match(wrong.stderr, /credentials/);
+    } finally {
+      await Promise.all([src.stop(), dst.stop(), config.cleanup()]);
+    }
+  });
 });

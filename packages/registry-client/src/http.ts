@@ -100,6 +100,9 @@ export class RegistryHttp {
     let redirects = 0;
     for (let attempt = 1; ; attempt++) {
       let res: HttpResponse;
+      // Whether this request goes out with Basic credentials: a 401 to one that did not (sent
+      // concurrently, before the first challenge was answered) says nothing about the password.
+      const sentBasic = this.basic;
       try {
         res = await this.send(method, url, opts);
       } catch (err) {
@@ -111,10 +114,14 @@ export class RegistryHttp {
         }
         throw networkError(`${method} ${url.href}`, err);
       }
+      if (res.status === 401 && sentBasic) {
+        await drain(res);
+        throw wrongCredentials(this.registry);
+      }
       if (res.status === 401 && !authRetried && replayable) {
         authRetried = true;
         await drain(res);
-        await this.authenticate(res.headers.get('www-authenticate'), opts.scopes);
+        await this.authenticate(res.headers.get('www-authenticate'), opts.scopes, sentBasic);
         attempt--;
         continue;
       }
@@ -160,7 +167,7 @@ export class RegistryHttp {
     return `Bearer ${await this.fetchToken(this.challenge.params, scopes)}`;
   }
 
-  private async authenticate(header: string | null, scopes: string[]): Promise<void> {
+  private async authenticate(header: string | null, scopes: string[], sentBasic: boolean): Promise<void> {
     const challenge = parseChallenge(header);
     if (challenge === undefined) throw new RegistryError('UNAUTHORIZED', `${this.registry} asked for authentication without a usable WWW-Authenticate challenge`, { status: 401 });
     this.challenge = challenge;
@@ -170,7 +177,7 @@ export class RegistryHttp {
       if (c.username === undefined) {
         throw new RegistryError('UNAUTHORIZED', `${this.registry} asks for a user name and password (Basic), but the Docker config holds only an identity token for it: log in with \`wpack login ${this.registry}\``, { status: 401 });
       }
-      if (this.basic) throw wrongCredentials(this.registry);
+      if (sentBasic) throw wrongCredentials(this.registry);
       this.basic = true;
       return;
     }
