@@ -16,11 +16,9 @@
  * streamed (registry-client's verifying()); the gate still reads it as
  * untrusted input, like any other file.
  */
-import { createRequire } from 'node:module';
-import type picomatchType from 'picomatch';
 import { COMPONENT_FILE, interfaceDifference, ManifestError, readBundle, readBundleUnverified, type LockedManifest } from '@wpack/manifest';
 import { readComponentInterface, readComponentTypes, type ComponentInterface, type ComponentTypes } from '@wpack/component';
-import { WpackError } from '@wpack/core';
+import { pathGlobMatches, WpackError } from '@wpack/core';
 import { verifySignatures, warmUpVerifier, type SignaturePolicy } from '@wpack/signatures';
 import { checkCapabilities } from '../capabilities/check.js';
 import type { LoadedPolicy } from '../policy/load.js';
@@ -145,9 +143,8 @@ class Gate {
   /** 2. A registry reference lies inside the policy's scopes (local files are not scoped). */
   scope(scopes: string[], repository: string | undefined): void {
     if (repository === undefined || scopes.length === 0) return;
-    // Loaded only for a reference under a scoped policy.
-    const picomatch = createRequire(import.meta.url)('picomatch') as typeof picomatchType;
-    if (scopes.some((s) => picomatch(s, { dot: true })(repository))) return;
+    // Path-level globs, core's one engine: `*` within a segment, `**` across segments.
+    if (scopes.some((s) => pathGlobMatches(s, repository))) return;
     this.findings.push({
       code: 'SCOPE_MISMATCH',
       severity: 'error',
