@@ -1,3 +1,4 @@
+import { parseStrictJson } from '@wpack/core';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { SignatureError } from './errors.js';
@@ -32,7 +33,7 @@ export async function publicGoodTrustedRoot(): Promise<Record<string, unknown>> 
 export async function loadTrustedRoot(path: string): Promise<Record<string, unknown>> {
   let doc: unknown;
   try {
-    doc = JSON.parse(await readFile(path, 'utf8'));
+    doc = parseStrictJson(await readFile(path, 'utf8'), path);
   } catch (err) {
     throw new SignatureError('TRUSTED_ROOT_INVALID', `cannot read trusted root ${path}: ${(err as Error).message}`, { cause: err });
   }

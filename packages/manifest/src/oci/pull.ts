@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS } from '../bundle/limits.js';
 import { suggestCapabilities } from '../capabilities/index.js';
 import { readComponentInterface } from '@wpack/component';
 import { ManifestError } from '../errors.js';
-import { canonicalJson, sha256Digest } from '@wpack/core';
+import { canonicalJson, readJson, sha256Digest } from '@wpack/core';
 import { COMPONENT_FILE, MANIFEST_SCHEMA_URI, WASM_MEDIA_TYPE, type LockedManifest } from '../manifest/types.js';
 import { parseJson, validateLockedManifest } from '../manifest/validate.js';
 import {
@@ -93,12 +93,12 @@ export async function pullBundle(ref: Reference, out: string, options: PullOptio
 }
 
 function parseManifest(bytes: Buffer, ref: Reference): ImageManifest {
-  let m: Partial<ImageManifest> & { manifests?: unknown };
-  try {
-    m = JSON.parse(bytes.toString('utf8')) as typeof m;
-  } catch {
-    throw new ManifestError('INVALID_BUNDLE', `${ref.repository}: the manifest is not JSON`);
+  const read = readJson(bytes.toString('utf8'));
+  if (read.problems.length > 0) {
+    throw new ManifestError('INVALID_BUNDLE', `${ref.repository}: the manifest is not valid JSON: ${read.problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`);
   }
+  const m = read.value as (Partial<ImageManifest> & { manifests?: unknown }) | null;
+  if (m === null || typeof m !== 'object') throw new ManifestError('INVALID_BUNDLE', `${ref.repository}: the manifest is not a JSON object`);
   if (m.manifests !== undefined) throw new ManifestError('INVALID_BUNDLE', `${ref.repository} points at an image index, not a Wasm component manifest`);
   if (!Array.isArray(m.layers) || m.config === undefined) throw new ManifestError('INVALID_BUNDLE', `${ref.repository}: not an image manifest`);
   return m as ImageManifest;
@@ -127,6 +127,7 @@ async function findWpackReferrers(repo: RemoteRepository, subject: Descriptor, l
   const found = new Map<string, WpackReferrer>();
   for (const r of await repo.referrers(subject, WPACK_ARTIFACT_TYPE)) {
     const { bytes } = await repo.fetchManifest(r.digest);
+    // fetchManifest has read it strictly already.
     const m = JSON.parse(bytes.toString('utf8')) as ImageManifest;
     const wpackLayer = m.layers.find((l) => l.mediaType === WPACK_MANIFEST_MEDIA_TYPE);
     if (wpackLayer === undefined || wpackLayer.size > DEFAULT_LIMITS.maxManifestBytes) continue;
@@ -176,9 +177,9 @@ function formatRef(ref: Reference): string {
  */
 function signedBundle(bytes: Buffer): string {
   try {
-    const b = JSON.parse(bytes.toString('utf8')) as { dsseEnvelope?: { payload?: string } };
-    const st = JSON.parse(Buffer.from(b.dsseEnvelope?.payload ?? '', 'base64').toString('utf8')) as { subject?: { name?: string; digest?: { sha256?: string } }[] };
-    const hex = st.subject?.find((x) => x.name === 'wpack.json')?.digest?.sha256;
+    const b = readJson(bytes.toString('utf8')).value as { dsseEnvelope?: { payload?: string } } | undefined;
+    const st = readJson(Buffer.from(b?.dsseEnvelope?.payload ?? '', 'base64').toString('utf8')).value as { subject?: { name?: string; digest?: { sha256?: string } }[] } | undefined;
+    const hex = st?.subject?.find((x) => x.name === 'wpack.json')?.digest?.sha256;
     return typeof hex === 'string' ? `other:sha256:${hex}` : 'unknown';
   } catch {
     return 'unknown';
@@ -224,8 +225,8 @@ async function inferManifest(repo: RemoteRepository, m: ImageManifest, layer: De
   const iface = readComponentInterface(component);
   let created = '1970-01-01T00:00:00Z';
   try {
-    const config = JSON.parse((await collect(repo.fetchBlob(m.config))).toString('utf8')) as { created?: unknown };
-    if (typeof config.created === 'string' && !Number.isNaN(Date.parse(config.created))) created = new Date(Date.parse(config.created)).toISOString().replace('.000Z', 'Z');
+    const config = readJson((await collect(repo.fetchBlob(m.config))).toString('utf8')).value as { created?: unknown } | null | undefined;
+    if (typeof config?.created === 'string' && !Number.isNaN(Date.parse(config.created))) created = new Date(Date.parse(config.created)).toISOString().replace('.000Z', 'Z');
   } catch {
     // A null or odd config is allowed (DESIGN §5): keep the epoch.
   }

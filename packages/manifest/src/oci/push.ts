@@ -1,3 +1,4 @@
+import { readJson } from '@wpack/core';
 import { copy, describe, isManifest, OCI_EMPTY, OCI_MANIFEST, RemoteRepository, verifying, type ClientOptions, type Descriptor, type Reference, type Target } from '@wpack/registry-client';
 import { ManifestError } from '../errors.js';
 import { readRange } from '../bundle/read-ahead.js';
@@ -194,9 +195,9 @@ class ReadOnlyGraph implements Target {
 /** The in-toto predicate type inside a DSSE Sigstore bundle, for the cosign annotation. */
 function predicateTypeOf(bytes: Buffer): string {
   try {
-    const json = JSON.parse(bytes.toString('utf8')) as { dsseEnvelope?: { payload?: string } };
-    const payload = JSON.parse(Buffer.from(json.dsseEnvelope?.payload ?? '', 'base64').toString('utf8')) as { predicateType?: unknown };
-    return typeof payload.predicateType === 'string' ? payload.predicateType : '';
+    const json = readJson(bytes.toString('utf8')).value as { dsseEnvelope?: { payload?: string } } | undefined;
+    const payload = readJson(Buffer.from(json?.dsseEnvelope?.payload ?? '', 'base64').toString('utf8')).value as { predicateType?: unknown } | undefined;
+    return typeof payload?.predicateType === 'string' ? payload.predicateType : '';
   } catch {
     return '';
   }

@@ -1,3 +1,4 @@
+import { readJson } from '@wpack/core';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -67,11 +68,9 @@ async function readConfig(path: string): Promise<DockerConfig> {
   } catch {
     return {};
   }
-  try {
-    return JSON.parse(text) as DockerConfig;
-  } catch (err) {
-    throw new RegistryError('CREDENTIALS', `${path} is not valid JSON: ${(err as Error).message}`);
-  }
+  const { value, problems } = readJson(text);
+  if (problems.length > 0) throw new RegistryError('CREDENTIALS', `${path} is not valid JSON: ${problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`);
+  return value as DockerConfig;
 }
 
 /** `docker-credential-<helper> get`, the credential-helper protocol: host on stdin, JSON on stdout. */
