@@ -15,3 +15,5 @@ export { GuestExit } from './wasi/cli.js';
 export { DeniedCall } from './wasi/denied.js';
 export { loadShim } from './wasi/shim.js';
 export type { Shim } from './wasi/shim.js';
+export { runtimeArgs } from './run-args.js';
+export type { ForeignRuntime, RuntimeArgs, RuntimeArgsOptions } from './run-args.js';
