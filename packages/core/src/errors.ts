@@ -63,6 +63,9 @@ export type SignatureErrorCode =
 /** Codes of the host policy and the gate. */
 export type VerifierErrorCode = 'VERIFICATION_FAILED' | 'POLICY_INVALID' | 'POLICY_NOT_FOUND' | 'SIGNER_REQUIRED' | 'UNKNOWN_WORLD';
 
+/** Codes of `wpack run`: what it was asked to run, and what it refuses to grant. */
+export type RuntimeErrorCode = 'RUN_NOT_VERIFIED' | 'NO_RUN_EXPORT' | 'UNSUPPORTED_IMPORT' | 'DIR_NOT_GRANTED' | 'ENV_NOT_GRANTED' | 'TRANSPILE_FAILED';
+
 /** Codes of the command line itself. */
 export type CliErrorCode = 'USAGE';
 
@@ -74,6 +77,7 @@ export type ErrorCode =
   | ManifestErrorCode
   | SignatureErrorCode
   | VerifierErrorCode
+  | RuntimeErrorCode
   | CliErrorCode;
 
 /** One problem found in a document, located by JSON pointer. */

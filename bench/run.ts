@@ -1,0 +1,90 @@
+// `npm run bench:run`: `wpack run` (gate included) beside its baselines, on
+// the run-probe fixture (a real 1.6 MB componentize-qjs command):
+//   warm  wpack run, cache hit          vs  node running the same transpiled
+//                                           component directly on preview2-shim
+//   cold  wpack run, empty cache        vs  jco run (when it runs here, offline)
+// Peak RSS for the node processes.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createBundle } from '@wpack/manifest';
+import { generateKeyPair, loadPrivateKey, signBundle } from '@wpack/signatures';
+import { makeBenchProject, REPO_ROOT, row, timeCommand, timeNode, WPACK_BIN, type Timing } from './measure.js';
+import type * as RunFixtures from '../test/fixtures/run-build.js';
+
+const CAPS = ['env:APP_*', 'exit', 'stdio:stdout', 'stdio:stderr', 'stdio:stdin', 'terminal', 'clock:wall', 'clock:monotonic', 'random:insecure', 'filesystem:read:/data', 'network:outbound:127.0.0.1:9'];
+const scratch = join(REPO_ROOT, '.bench', 'run');
+rmSync(scratch, { recursive: true, force: true });
+mkdirSync(join(scratch, 'host'), { recursive: true });
+writeFileSync(join(scratch, 'host', 'hello.txt'), 'hello');
+
+const { buildRunProbe } = (await import(new URL('../../test/dist/fixtures/run-build.js', import.meta.url).href)) as typeof RunFixtures;
+const probe = await buildRunProbe();
+const project = makeBenchProject(join(scratch, 'project'), 'acme:probe', probe, 0);
+writeFileSync(join(project, 'wpack.json'), JSON.stringify({ name: 'acme:probe', version: '1.0.0', component: 'app.wasm', capabilities: CAPS }));
+const bundle = join(scratch, 'app.wpack');
+await createBundle(project, bundle);
+const pair = generateKeyPair();
+writeFileSync(join(scratch, 'release.pub'), pair.publicPem);
+await signBundle(bundle, { kind: 'key', privateKey: loadPrivateKey(pair.privatePem) });
+writeFileSync(
+  join(scratch, 'policy.json'),
+  JSON.stringify({ version: 1, host: { worlds: ['wasi:cli/command@0.2.12'] }, signatures: { signers: [{ key: 'release.pub' }] }, capabilities: { allow: CAPS } }),
+);
+
+const op = ['--', 'read', '/data', 'hello.txt'];
+const runArgs = ['run', bundle, '--policy', join(scratch, 'policy.json'), '--quiet', '--dir', `${join(scratch, 'host')}::/data`, ...op];
+const cacheHome = join(scratch, 'cache');
+const mib = (t: Timing) => (t.peakRss !== undefined ? `peak RSS ${(t.peakRss / 1024 / 1024).toFixed(0)} MiB` : '');
+
+const cold = timeNode(WPACK_BIN, runArgs, scratch, { XDG_CACHE_HOME: cacheHome });
+const warm: Timing[] = [0, 1, 2].map(() => timeNode(WPACK_BIN, runArgs, scratch, { XDG_CACHE_HOME: cacheHome }));
+const bestWarm = warm.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+
+// The baseline: the cached transpiled files, run by node directly on the permissive shim.
+const entry = join(cacheHome, 'wpack', 'transpiled', readdirSync(join(cacheHome, 'wpack', 'transpiled')).find((n) => !n.startsWith('.')) ?? '');
+const shimCandidates = [join(REPO_ROOT, 'packages', 'runtime', 'node_modules', '@bytecodealliance', 'preview2-shim'), join(REPO_ROOT, 'node_modules', '@bytecodealliance', 'preview2-shim')];
+const shim = join(shimCandidates.find((p) => existsSync(p)) ?? '', 'dist', 'nodejs', 'index.js');
+const direct = join(scratch, 'direct.mjs');
+writeFileSync(
+  direct,
+  `import { readFile } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
+setFlagsFromString('--experimental-wasm-extended-const');
+const shim = await import(${JSON.stringify(shim)});
+const { instantiate } = await import(${JSON.stringify(join(entry, 'component.js'))});
+shim.filesystem._setPreopens({ '/data': ${JSON.stringify(join(scratch, 'host'))} });
+shim.cli._setArgs(['probe', 'read', '/data', 'hello.txt']);
+const c = shim.cli, k = shim.clocks, r = shim.random, f = shim.filesystem, io = shim.io;
+const imports = {
+  'wasi:cli/environment': c.environment, 'wasi:cli/exit': c.exit, 'wasi:cli/stdin': c.stdin, 'wasi:cli/stdout': c.stdout, 'wasi:cli/stderr': c.stderr,
+  'wasi:cli/terminal-input': c.terminalInput, 'wasi:cli/terminal-output': c.terminalOutput, 'wasi:cli/terminal-stdin': c.terminalStdin,
+  'wasi:cli/terminal-stdout': c.terminalStdout, 'wasi:cli/terminal-stderr': c.terminalStderr,
+  'wasi:clocks/wall-clock': k.wallClock, 'wasi:clocks/monotonic-clock': k.monotonicClock,
+  'wasi:random/random': r.random, 'wasi:random/insecure': r.insecure, 'wasi:random/insecure-seed': r.insecureSeed,
+  'wasi:filesystem/types': f.types, 'wasi:filesystem/preopens': f.preopens, 'wasi:io/error': io.error, 'wasi:io/poll': io.poll, 'wasi:io/streams': io.streams,
+  'wasi:sockets/instance-network': shim.sockets.instanceNetwork, 'wasi:sockets/tcp-create-socket': shim.sockets.tcpCreateSocket,
+  'wasi:sockets/network': shim.sockets.network, 'wasi:sockets/tcp': shim.sockets.tcp,
+};
+const inst = await instantiate(async (n) => WebAssembly.compile(await readFile(${JSON.stringify(entry)} + '/' + n)), imports);
+inst['wasi:cli/run@0.2.12'].run();
+`,
+);
+const directRuns: Timing[] = [0, 1, 2].map(() => timeNode(direct, [], scratch));
+const bestDirect = directRuns.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+
+let jco: Timing | string;
+const jcoBin = join(REPO_ROOT, 'node_modules', '.bin', 'jco');
+const probeRun = spawnSync(jcoBin, ['run', '--help'], { stdio: 'ignore', timeout: 60_000 });
+if (probeRun.status === 0) {
+  try {
+    jco = timeCommand(jcoBin, ['run', probe, 'args'], { NODE_OPTIONS: '--experimental-wasm-extended-const' });
+  } catch (err) {
+    jco = `did not run here: ${(err as Error).message.split('\n')[0] ?? ''}`.slice(0, 120);
+  }
+} else jco = 'no `jco run` installed';
+
+console.log(row('wpack run, warm (cache hit, gate included)', `${bestWarm.seconds.toFixed(2)} s`, mib(bestWarm)));
+console.log(row('  baseline: node + preview2-shim, same files', `${bestDirect.seconds.toFixed(2)} s`, mib(bestDirect)));
+console.log(row('wpack run, cold (transpile + cache write)', `${cold.seconds.toFixed(2)} s`, mib(cold)));
+console.log(row('  baseline: jco run', typeof jco === 'string' ? 'n/a' : `${jco.seconds.toFixed(2)} s`, typeof jco === 'string' ? jco : ''));

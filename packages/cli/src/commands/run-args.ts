@@ -1,0 +1,57 @@
+import { writeSync } from 'node:fs';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
+import { loadPolicy, VerifierError } from '@wpack/verifier';
+import { readVerifiedComponent, runtimeArgs, type RuntimeArgs } from '@wpack/runtime';
+import { WpackCommand } from '../base-command.js';
+import { withLocalBundle } from '../bundle-source.js';
+import { checkAndReport, type Printer } from '../gate-output.js';
+import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
+
+export type RunArgsResult = RuntimeArgs & { digest: string };
+
+export default class RunArgs extends WpackCommand {
+  static override summary = 'Print what wasmtime or spin must be told to grant a gated bundle its capabilities.';
+  static override description =
+    'The gate runs first, exactly as `wpack verify --policy` (its report goes to stderr only when it denies, exit 1). ' +
+    'Then, per the capability mapping of RUNTIME.md: the wasmtime command line, or the component table of a spin.toml v2. ' +
+    'One warning per capability that runtime can only over-grant (or cannot grant), each saying that `wpack run` enforces it exactly.';
+  static override examples = [
+    '<%= config.bin %> run-args app.wpack --policy host-policy.json --runtime wasmtime',
+    '<%= config.bin %> run-args ghcr.io/acme/app:1.2.0 --policy host-policy.json --runtime spin --json',
+  ];
+  static override args = { bundle: Args.string({ description: 'a .wpack file, or a registry reference', required: true }) };
+  static override flags = {
+    ...registryFlags,
+    ...bundleDigestFlag,
+    policy: Flags.file({ description: 'host policy (policy.json): the gate that must pass first', required: true }),
+    runtime: Flags.option({ description: 'the runtime to map the capabilities onto', options: ['wasmtime', 'spin'] as const, required: true })(),
+  };
+
+  async run(): Promise<RunArgsResult> {
+    const { args, flags } = await this.parse(RunArgs);
+    const policy = await loadPolicy(flags.policy);
+    return withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
+      const held: string[] = [];
+      const printer: Printer = { log: (l) => held.push(l), jsonEnabled: () => false, version: this.config.version };
+      const { report, label } = await checkAndReport(printer, args.bundle, file, ociDigest, { policy, policyFile: flags.policy }, { format: 'text' });
+      if (!report.verified) {
+        for (const l of held) writeSync(2, `${l}\n`);
+        throw new VerifierError('VERIFICATION_FAILED', `${label} did not pass ${flags.policy}: no run arguments for it`, { category: 'denied' });
+      }
+      // The capabilities mapped are those of the bytes the gate verified.
+      const { manifest } = await readVerifiedComponent(file, report.digest);
+      const result = runtimeArgs(manifest.capabilities, flags.runtime, { component: 'component.wasm', name: manifest.name });
+      if (!this.jsonEnabled()) {
+        if (result.command !== undefined) this.log(result.command.map(shellQuote).join(' '));
+        if (result.spinToml !== undefined) process.stdout.write(result.spinToml);
+        for (const w of result.warnings) this.logToStderr(`warning: ${w}`);
+      }
+      return { ...result, digest: report.digest };
+    });
+  }
+}
+
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@,+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,65 @@
+import { writeSync } from 'node:fs';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
+import { loadPolicy, VerifierError } from '@wpack/verifier';
+import { denialSink, readVerifiedComponent, resolveGrants, runComponent, checkRunnable } from '@wpack/runtime';
+import { WpackCommand } from '../base-command.js';
+import { withLocalBundle } from '../bundle-source.js';
+import { checkAndReport, type Printer } from '../gate-output.js';
+import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
+
+const toStderr = (line: string): void => void writeSync(2, line);
+
+export default class Run extends WpackCommand {
+  static override summary = 'Run a bundle\'s wasi:cli/run in-process, after the gate, with exactly the capabilities it was granted.';
+  static override description =
+    'The gate runs first, exactly as `wpack verify --policy` (its report goes to stderr: stdout belongs to the component). ' +
+    'A bundle that is denied, tampered with or unsigned exits 1 and is never loaded. Then the component runs on ' +
+    'WASI implementations that enforce its declared capabilities: one preopen per --dir (whose guest path must lie in a ' +
+    'filesystem: capability; read-only under filesystem:read), only the --env variables an env: capability names, ' +
+    'stdio, terminal, exit, clocks and random by their capabilities; sockets and outgoing HTTP are refused. Each refusal ' +
+    'prints `wpack: denied <kind> <what>: <why>` (and a JSON line in --audit-log). The exit code is the component\'s.';
+  static override examples = [
+    '<%= config.bin %> run app.wpack --policy host-policy.json --dir ./data::/data --env APP_MODE=fast -- input.txt',
+    '<%= config.bin %> run ghcr.io/acme/app:1.2.0 --policy host-policy.json --quiet',
+  ];
+  static override enableJsonFlag = false;
+  static override strict = false;
+  static override args = { bundle: Args.string({ description: 'a .wpack file, or a registry reference', required: true }) };
+  static override flags = {
+    ...registryFlags,
+    ...bundleDigestFlag,
+    policy: Flags.file({ description: 'host policy (policy.json): the gate that must pass first', required: true }),
+    dir: Flags.string({ description: 'preopen HOST::GUEST (or GUEST, the same path on the host); repeatable', multiple: true }),
+    env: Flags.string({ description: 'NAME=VALUE, or NAME for the host\'s value; only names an env: capability grants; repeatable', multiple: true }),
+    'audit-log': Flags.string({ description: 'append one JSON line per refusal to this file' }),
+    quiet: Flags.boolean({ description: 'print the gate\'s report only when it denies' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, argv, flags } = await this.parse(Run);
+    const policy = await loadPolicy(flags.policy);
+    const guestArgs = argv.slice(1).map(String);
+    await withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
+      const held: string[] = [];
+      const printer: Printer = {
+        log: (l) => (flags.quiet ? held.push(l) : toStderr(`${l}\n`)),
+        jsonEnabled: () => false,
+        version: this.config.version,
+      };
+      const { report, label } = await checkAndReport(printer, args.bundle, file, ociDigest, { policy, policyFile: flags.policy }, { format: 'text' });
+      // `wpack run` executes only what the gate verified, whatever the policy's mode.
+      if (!report.verified) {
+        for (const l of held) toStderr(`${l}\n`);
+        throw new VerifierError('VERIFICATION_FAILED', `${label} did not pass ${flags.policy}: nothing was run`, { category: 'denied' });
+      }
+      const { manifest, component } = await readVerifiedComponent(file, report.digest);
+      const grants = resolveGrants(manifest.capabilities, { dirs: flags.dir ?? [], env: flags.env ?? [], args: guestArgs, program: manifest.name });
+      checkRunnable(component);
+      const denials = denialSink({ auditLog: flags['audit-log'], write: toStderr });
+      const outcome = await runComponent(component, { grants, denials });
+      if (outcome.trap !== undefined) toStderr(`wpack: the component trapped: ${outcome.trap}\n`);
+      process.exitCode = outcome.code;
+    });
+  }
+}

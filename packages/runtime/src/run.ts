@@ -1,0 +1,93 @@
+/**
+ * Runs a component's `wasi:cli/run` export in this process, transpiled by jco
+ * with `instantiation: async` so that every imported interface is one this
+ * package built from the run's grants (RUNTIME.md, "jco as a runtime").
+ */
+import { setFlagsFromString } from 'node:v8';
+import { readComponentInterface } from '@wpack/component';
+import { WpackError } from '@wpack/core';
+import { transpiledComponent } from './cache.js';
+import type { DenialSink } from './denials.js';
+import type { RunGrants } from './grants.js';
+import { checkImports, enforcingImports } from './imports.js';
+import { GuestExit } from './wasi/cli.js';
+import { DeniedCall } from './wasi/denied.js';
+import { loadShim } from './wasi/shim.js';
+
+const RUN_EXPORT = /^wasi:cli\/run@0\.2\.[0-9]+$/;
+
+export interface RunOptions {
+  grants: RunGrants;
+  denials: DenialSink;
+  /** Cache root; default `$XDG_CACHE_HOME/wpack`. */
+  cacheRoot?: string;
+}
+
+export interface RunOutcome {
+  /** The process exit code the component asked for: 0, 1 for `err` or a trap, n for `exit(n)`. */
+  code: number;
+  /** Set when the component trapped: what happened. */
+  trap?: string;
+  /** Whether the transpiled component came from the cache. */
+  cached: boolean;
+}
+
+/**
+ * Checks, before anything is transpiled, that the component exports
+ * `wasi:cli/run` and imports only what `wpack run` implements. Returns its imports.
+ */
+export function checkRunnable(component: Uint8Array): string[] {
+  const iface = readComponentInterface(component);
+  if (!iface.exports.some((e) => RUN_EXPORT.test(e.name))) {
+    throw new WpackError('NO_RUN_EXPORT', `the component exports no wasi:cli/run@0.2 (it exports ${iface.exports.map((e) => e.name).join(', ') || 'nothing'}): wpack run runs commands only`);
+  }
+  const imports = iface.imports.map((i) => i.name);
+  checkImports(imports);
+  return imports;
+}
+
+/** A compiled core module, as the bindings' `getCoreModule` hands it back. */
+type CoreModule = object;
+
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<CoreModule> } }).WebAssembly;
+
+type Instantiate = (getCoreModule: (name: string) => Promise<CoreModule>, imports: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+let wasmFeatures = false;
+
+export async function runComponent(component: Uint8Array, options: RunOptions): Promise<RunOutcome> {
+  const imports = checkRunnable(component);
+  const transpiled = await transpiledComponent(component, options.cacheRoot !== undefined ? { cacheRoot: options.cacheRoot } : {});
+  if (!wasmFeatures) {
+    // componentize-qjs and other toolchains emit extended constant expressions;
+    // Node 22's V8 has them on, Node 20's behind this flag.
+    setFlagsFromString('--experimental-wasm-extended-const');
+    wasmFeatures = true;
+  }
+  const js = transpiled.files.get('component.js');
+  if (js === undefined) throw new Error('transpiled component without component.js');
+  // The module is imported from the checked bytes themselves, never re-read from disk.
+  const mod = (await import(`data:text/javascript;base64,${Buffer.from(js).toString('base64')}`)) as { instantiate: Instantiate };
+  const getCoreModule = (name: string): Promise<CoreModule> => {
+    const bytes = transpiled.files.get(name);
+    if (bytes === undefined) return Promise.reject(new Error(`transpiled component without ${name}`));
+    return wasm.compile(bytes);
+  };
+  const shim = await loadShim();
+  const cached = transpiled.cached;
+  try {
+    const instance = await mod.instantiate(getCoreModule, enforcingImports(shim, options.grants, options.denials, imports));
+    const key = Object.keys(instance).find((k) => RUN_EXPORT.test(k));
+    const run = (key !== undefined ? instance[key] : undefined) as { run?: () => unknown } | undefined;
+    if (typeof run?.run !== 'function') throw new WpackError('NO_RUN_EXPORT', 'the transpiled component has no wasi:cli/run export');
+    await run.run();
+    return { code: 0, cached };
+  } catch (err) {
+    if (err instanceof GuestExit) return { code: err.code, cached };
+    if (err instanceof DeniedCall) return { code: 1, trap: `a denied call (${err.operation}) stopped the component`, cached };
+    if (err instanceof WpackError) throw err;
+    // The bindings throw the `err` payload itself (none for wasi:cli/run) when `run` returns err; a trap is an Error.
+    if (!(err instanceof Error)) return { code: 1, cached };
+    return { code: 1, trap: err.message, cached };
+  }
+}

@@ -1,0 +1,263 @@
+// `wpack run` (RUNTIME.md, "jco as a runtime"): the gate first, then a real
+// componentize-qjs command (fixtures/js/run-probe.js) on WASI implementations
+// that enforce its capabilities. Real subprocesses; after every refused
+// operation the host directories are compared with a snapshot taken before.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile, copyFile, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createBundle } from '@wpack/manifest';
+import { generateKeyPair, loadPrivateKey, signBundle } from '@wpack/signatures';
+import { checkRunnable, entryDir, resolveGrants } from '@wpack/runtime';
+import { sha256Digest } from '@wpack/core';
+import { buildFixtures } from './fixtures/build.js';
+import { buildRunProbe } from './fixtures/run-build.js';
+import { runWpack, type RunResult } from './helpers/cli.js';
+import { entryData, flipByteAt } from './helpers/gate.js';
+import { tempDir } from './helpers/tmp.js';
+
+const CAPS = [
+  'env:APP_*',
+  'exit',
+  'stdio:stdout',
+  'stdio:stderr',
+  'stdio:stdin',
+  'terminal',
+  'clock:wall',
+  'clock:monotonic',
+  'random:insecure',
+  'filesystem:read:/data',
+  'filesystem:write:/out',
+  'network:outbound:127.0.0.1:9',
+];
+const ALLOW = ['env:APP_*', 'exit', 'stdio:*', 'terminal', 'clock:*', 'random:*', 'filesystem:read:/data/**', 'filesystem:write:/out/**', 'network:outbound:127.0.0.1:9'];
+
+let work: { dir: string; cleanup: () => Promise<void> };
+let probe: Buffer;
+let host: { data: string; out: string; outside: string };
+const cache = () => join(work.dir, 'cache');
+
+/** `wpack run` in the work directory with its own cache, never the user's. */
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return runWpack(['run', ...args], { cwd: work.dir, env: { XDG_CACHE_HOME: cache(), GITHUB_ACTIONS: 'false', ...env }, timeoutMs: 120_000 });
+}
+
+const DIRS = () => ['--dir', `${host.data}::/data`, '--dir', `${host.out}::/out`];
+const probeRun = (op: string[], extra: string[] = [], env: NodeJS.ProcessEnv = {}) => run(['app.wpack', '--policy', 'policy.json', ...DIRS(), ...extra, '--', ...op], env);
+
+/** Every entry under a directory: type, size, mode, mtime, content or link target. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (d: string, rel: string): Promise<void> => {
+    for (const name of (await readdir(d)).sort()) {
+      const path = join(d, name);
+      const st = await lstat(path);
+      const key = `${rel}${name}`;
+      if (st.isSymbolicLink()) out[key] = `link ${await readlink(path)} ${String(st.mtimeMs)}`;
+      else if (st.isDirectory()) {
+        out[key] = `dir ${String(st.mode)} ${String(st.mtimeMs)}`;
+        await walk(path, `${key}/`);
+      } else out[key] = `file ${String(st.mode)} ${String(st.mtimeMs)} ${(await readFile(path)).toString('base64')}`;
+    }
+  };
+  await walk(dir, '');
+  return out;
+}
+
+before(async () => {
+  work = await tempDir('wpack-run-');
+  const probePath = await buildRunProbe();
+  probe = await readFile(probePath);
+  const pair = generateKeyPair();
+  await writeFile(join(work.dir, 'release.pub'), pair.publicPem);
+  const project = join(work.dir, 'project');
+  await mkdir(join(project, 'build'), { recursive: true });
+  await copyFile(probePath, join(project, 'build', 'app.wasm'));
+  await writeFile(join(project, 'wpack.json'), JSON.stringify({ name: 'acme:probe', version: '0.1.0', component: 'build/app.wasm', capabilities: CAPS }));
+  await createBundle(project, join(work.dir, 'app.wpack'));
+  await signBundle(join(work.dir, 'app.wpack'), { kind: 'key', privateKey: loadPrivateKey(pair.privatePem) });
+  const policy = { version: 1, host: { worlds: ['wasi:cli/command@0.2.12'] }, signatures: { signers: [{ key: 'release.pub' }] } };
+  await writeFile(join(work.dir, 'policy.json'), JSON.stringify({ ...policy, capabilities: { allow: ALLOW } }));
+  await writeFile(join(work.dir, 'strict-policy.json'), JSON.stringify({ ...policy, capabilities: { allow: ALLOW.filter((c) => !c.startsWith('filesystem:')) } }));
+
+  host = { data: join(work.dir, 'host', 'data'), out: join(work.dir, 'host', 'out'), outside: join(work.dir, 'host', 'outside') };
+  for (const d of Object.values(host)) await mkdir(d, { recursive: true });
+  await writeFile(join(host.data, 'hello.txt'), 'hello from the host');
+  await mkdir(join(host.data, 'sub'));
+  await writeFile(join(host.data, 'sub', 'inner.txt'), 'inner');
+  await writeFile(join(host.outside, 'secret.txt'), 'top secret');
+  await symlink(join(host.outside, 'secret.txt'), join(host.data, 'abs-link'));
+  await symlink('../outside/secret.txt', join(host.data, 'rel-link'));
+  await symlink('../outside', join(host.data, 'dir-link'));
+  await writeFile(join(host.out, 'existing.txt'), 'keep');
+});
+
+after(() => work.cleanup());
+
+void describe('wpack run: the gate decides what is loaded', () => {
+  void test('a verified bundle runs: the report on stderr, the component alone on stdout, its exit code', async () => {
+    const r = await probeRun(['read', '/data', 'hello.txt']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'ok hello from the host\n');
+    assert.match(r.stderr, /^VERIFIED\b/m);
+    const quiet = await probeRun(['args', 'x', 'y'], ['--quiet']);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stdout, 'ok ["acme:probe","args","x","y"]\n');
+    assert.doesNotMatch(quiet.stderr, /VERIFIED/);
+  });
+
+  void test('exit(n) exits n, run returning err exits 1', async () => {
+    const exited = await probeRun(['exit', '7'], ['--quiet']);
+    assert.equal(exited.code, 7, exited.stderr);
+    assert.equal(exited.stdout, 'exiting\n');
+    const failed = await probeRun(['fail'], ['--quiet']);
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.equal(failed.stdout, '');
+  });
+
+  void test('a denied or tampered bundle exits 1 and is never loaded (nothing transpiled, nothing printed on stdout)', async () => {
+    const { rm } = await import('node:fs/promises');
+    const isolated = join(work.dir, 'cache-denied');
+    const denied = await runWpack(['run', 'app.wpack', '--policy', 'strict-policy.json', '--quiet', '--', 'read', '/data', 'hello.txt'], {
+      cwd: work.dir,
+      env: { XDG_CACHE_HOME: isolated, GITHUB_ACTIONS: 'false' },
+    });
+    assert.equal(denied.code, 1, denied.stderr);
+    assert.equal(denied.stdout, '');
+    assert.match(denied.stderr, /^DENIED\b/m, 'under --quiet the report is printed when denied');
+    const tampered = join(work.dir, 'tampered.wpack');
+    await copyFile(join(work.dir, 'app.wpack'), tampered);
+    const { dataOffset } = await entryData(tampered, 'component.wasm');
+    await flipByteAt(tampered, dataOffset + 5000);
+    const t = await runWpack(['run', 'tampered.wpack', '--policy', 'policy.json', '--', 'read', '/data', 'hello.txt'], { cwd: work.dir, env: { XDG_CACHE_HOME: isolated } });
+    assert.equal(t.code, 1, t.stderr);
+    assert.equal(t.stdout, '');
+    const entries = await readdir(join(isolated, 'wpack', 'transpiled')).catch(() => []);
+    assert.deepEqual(entries, [], 'no component was transpiled');
+    await rm(isolated, { recursive: true, force: true });
+  });
+
+  void test('bad input exits 2 before anything runs: ungranted --dir guest path, ungranted --env, no wasi:cli/run', async () => {
+    for (const extra of [['--dir', `${host.data}::/etc`], ['--dir', `${host.data}::/dat`], ['--env', 'HOME'], ['--env', 'SECRET=1'], ['--dir', 'relative']]) {
+      const r = await run(['app.wpack', '--policy', 'policy.json', '--quiet', ...extra, '--', 'read', '/data', 'hello.txt']);
+      assert.equal(r.code, 2, `${extra.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+    const hello = await readFile((await buildFixtures())['js-qjs']);
+    assert.throws(() => checkRunnable(hello), { code: 'NO_RUN_EXPORT' });
+    assert.throws(() => resolveGrants(CAPS, { dirs: [`${host.data}::/etc`] }), { code: 'DIR_NOT_GRANTED' });
+    assert.throws(() => resolveGrants(CAPS, { env: ['PATH'] }), { code: 'ENV_NOT_GRANTED' });
+  });
+});
+
+void describe('wpack run: environment', () => {
+  void test('only granted names, with the given or the host value; never the rest of the host environment', async () => {
+    const r = await probeRun(['env'], ['--quiet', '--env', 'APP_MODE=fast', '--env', 'APP_FROM_HOST'], { APP_FROM_HOST: 'host value', APP_NOT_PASSED: 'x', SECRET_TOKEN: 'leak' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'ok [["APP_MODE","fast"],["APP_FROM_HOST","host value"]]\n');
+  });
+});
+
+void describe('wpack run: filesystem', () => {
+  void test('a read grant reads, a write grant writes', async () => {
+    const sub = await probeRun(['read', '/data', 'sub/inner.txt'], ['--quiet']);
+    assert.equal(sub.stdout, 'ok inner\n', sub.stderr);
+    const w = await probeRun(['write', '/out', 'new.txt', 'fresh'], ['--quiet']);
+    assert.equal(w.stdout, 'ok wrote 5\n', w.stderr);
+    assert.equal(await readFile(join(host.out, 'new.txt'), 'utf8'), 'fresh');
+    const md = await probeRun(['mkdir', '/out', 'made'], ['--quiet']);
+    assert.equal(md.stdout, 'ok created\n', md.stderr);
+  });
+
+  /** What to try; `shim`: refused by preview2-shim's own symlink resolution, which wpack relies on (no denial line). */
+  const REFUSED: [string, string[], 'shim'?][] = [
+    ['open for write', ['open-write', '/data', 'hello.txt']],
+    ['open with create', ['open-create', '/data', 'new.txt']],
+    ['open with truncate', ['open-truncate', '/data', 'hello.txt']],
+    ['open exclusive', ['open-exclusive', '/data', 'new.txt']],
+    ['create and write', ['write', '/data', 'hello.txt', 'overwritten']],
+    ['write', ['write-existing', '/data', 'hello.txt']],
+    ['write via stream', ['write-stream', '/data', 'hello.txt']],
+    ['append via stream', ['append-stream', '/data', 'hello.txt']],
+    ['set size', ['set-size', '/data', 'hello.txt']],
+    ['set times', ['set-times', '/data', 'hello.txt']],
+    ['set times at', ['set-times-at', '/data', 'hello.txt']],
+    ['unlink', ['unlink', '/data', 'hello.txt']],
+    ['remove directory', ['rmdir', '/data', 'sub']],
+    ['rename', ['rename', '/data', 'hello.txt', 'moved.txt']],
+    ['create directory', ['mkdir', '/data', 'newdir']],
+    ['symlink', ['symlink', '/data', 'hello.txt', 'new-link']],
+    ['hard link', ['link', '/data', 'hello.txt', 'new-hard']],
+    ['.. out of the preopen', ['read', '/data', '../outside/secret.txt']],
+    ['.. inside a path', ['read', '/data', 'sub/../../outside/secret.txt']],
+    ['absolute path', ['read', '/data', '/etc/passwd']],
+    ['absolute symlink out', ['read', '/data', 'abs-link'], 'shim'],
+    ['relative symlink out', ['read', '/data', 'rel-link'], 'shim'],
+    ['through a directory symlink out', ['read', '/data', 'dir-link/secret.txt'], 'shim'],
+    ['write with .. into the read-only preopen', ['write', '/out', '../data/hello.txt', 'x']],
+    ['write with .. out of everything', ['write', '/out', '../outside/secret.txt', 'x']],
+    ['write through a symlink out', ['write', '/out', 'escape/secret.txt', 'x'], 'shim'],
+    ['creating a symlink that leads out', ['symlink', '/out', '../outside/secret.txt', 'escape-link']],
+    ['creating an absolute symlink', ['symlink', '/out', '/etc/passwd', 'abs-escape']],
+  ];
+
+  void test('every mutation under a read grant, and every escape, is refused with not-permitted and leaves the host unchanged', async () => {
+    // A symlink a host process left in the writable directory, pointing out of it.
+    await symlink('../outside', join(host.out, 'escape')).catch(() => undefined);
+    const before = { data: await snapshot(host.data), out: await snapshot(host.out), outside: await snapshot(host.outside) };
+    const audit = join(work.dir, 'audit.jsonl');
+    // Two at a time: the machine has two cores.
+    const results: RunResult[] = [];
+    for (let i = 0; i < REFUSED.length; i += 2) {
+      results.push(...(await Promise.all(REFUSED.slice(i, i + 2).map(([, op]) => probeRun(op, ['--quiet', '--audit-log', audit])))));
+    }
+    REFUSED.forEach(([what], i) => {
+      const r = results[i] as RunResult;
+      assert.equal(r.code, 0, `${what}: ${r.stderr}`);
+      assert.match(r.stdout, /^err (Error: )?not-permitted\n$/, `${what}: ${r.stdout}`);
+      assert.doesNotMatch(r.stdout, /secret/);
+    });
+    assert.deepEqual({ data: await snapshot(host.data), out: await snapshot(host.out), outside: await snapshot(host.outside) }, before);
+    // Refusals made by wpack (not the shim's own symlink checks) are reported and audited.
+    REFUSED.forEach(([what, , by], i) => {
+      if (by === undefined) assert.match((results[i] as RunResult).stderr, /^wpack: denied filesystem \S+.*: .+$/m, what);
+    });
+    const reported = REFUSED.filter(([, , by]) => by === undefined).length;
+    const lines = (await readFile(audit, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(lines.length, reported);
+    for (const l of lines) {
+      assert.deepEqual(Object.keys(l).sort(), ['kind', 'operation', 'target', 'time', 'verdict']);
+      assert.equal(l.kind, 'filesystem');
+      assert.equal(l.verdict, 'denied');
+    }
+  });
+});
+
+void describe('wpack run: network and the cache', () => {
+  void test('sockets are refused even when granted, with a line saying so', async () => {
+    const r = await probeRun(['tcp'], ['--quiet']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^wpack: denied network /m);
+    assert.doesNotMatch(r.stdout, /socket created/);
+  });
+
+  void test('a tampered cache entry is rebuilt, never used', async () => {
+    const first = await probeRun(['read', '/data', 'hello.txt'], ['--quiet']);
+    assert.equal(first.code, 0, first.stderr);
+    const dir = entryDir(join(cache(), 'wpack'), sha256Digest(probe));
+    const js = join(dir, 'component.js');
+    const original = await readFile(js);
+    await appendFile(js, '\nprocess.stdout.write("tampered cache ran\\n");\n');
+    const again = await probeRun(['read', '/data', 'hello.txt'], ['--quiet']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, 'ok hello from the host\n');
+    assert.deepEqual(await readFile(js), original, 'the entry was rebuilt');
+    const record = join(dir, 'entry.json');
+    const parsed = JSON.parse(await readFile(record, 'utf8')) as { component: string };
+    await writeFile(record, JSON.stringify({ ...parsed, component: sha256Digest('another component') }));
+    const third = await probeRun(['read', '/data', 'hello.txt'], ['--quiet']);
+    assert.equal(third.stdout, 'ok hello from the host\n', third.stderr);
+    assert.equal((JSON.parse(await readFile(record, 'utf8')) as { component: string }).component, sha256Digest(probe));
+  });
+});
