@@ -22,8 +22,3 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
-
-/** Whether `text` is exactly the canonical spelling of the value it holds. */
-export function isCanonicalJson(text: string, value: unknown): boolean {
-  return text === canonicalJson(value);
-}

@@ -1,7 +1,7 @@
 // Public surface of @wpack/core: the rules every other package shares, each
 // in one place — the error base class and its one code union, digests,
 // canonical and strict JSON, quoting values in messages, WIT names and
-// version tracks.
+// version tracks, the glob engine. Curated: test/exports.test.ts pins this list.
 export { problemsMessage, WpackError } from './errors.js';
 export type {
   CliErrorCode,
@@ -17,7 +17,7 @@ export type {
   WpackErrorOptions,
 } from './errors.js';
 export { isSha256Digest, SHA256_DIGEST, sha256Digest, sha256Hasher } from './digest.js';
-export { canonicalJson, isCanonicalJson } from './canonical-json.js';
+export { canonicalJson } from './canonical-json.js';
 export { jsonPointer, parseStrictJson, readJson } from './strict-json.js';
 export type { StrictJsonOptions } from './strict-json.js';
 export { QUOTE_LIMIT, quotePointer, quoteValue } from './quote.js';

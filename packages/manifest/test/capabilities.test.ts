@@ -2,16 +2,9 @@
 // overlap and the WASI table, as wide tables of cases.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  WASI_CAPABILITY_TABLE,
-  capabilityKinds,
-  describeCapability,
-  grants,
-  overlaps,
-  parseCapability,
-  parseCapabilityPattern,
-  requirementFor,
-} from '../src/capabilities/index.js';
+import { capabilityKinds, parseCapability, parseCapabilityPattern } from '../src/capabilities/grammar.js';
+import { grants, overlaps } from '../src/capabilities/match.js';
+import { describeCapability, requirementFor, WASI_CAPABILITY_TABLE } from '../src/capabilities/wasi-table.js';
 import { segmentGlobContains, segmentGlobIntersects, starGlobContains, starGlobIntersects } from '@wpack/core';
 import { ManifestError } from '../src/errors.js';
 

@@ -1,6 +1,7 @@
 // Public surface of @wpack/signatures: signing a bundle and verifying its
 // signatures (DESIGN §4), keyless through Sigstore or with a local key. The
 // gate (@wpack/verifier) decides what the verdicts mean for a policy.
+// Curated: test/exports.test.ts pins this list.
 export { SignatureError } from './errors.js';
 export { generateKeyPair, keyHint, loadPrivateKey, loadPublicKey } from './keys.js';
 export type { GeneratedKeyPair } from './keys.js';
@@ -10,8 +11,7 @@ export { DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL, DEFAULT_TSA_URL, resolveIdentity
 export type { SignResult, SigningMode } from './sign.js';
 export { describeSigner, SIGSTORE_BUNDLE_V03, verifySignatures, warmUpVerifier } from './verify.js';
 export type { SignatureFinding, SignatureFindingCode, SignaturePolicy, SignatureReport, TrustedIdentity, TrustedKey } from './verify.js';
-export { matchIdentity } from './identity.js';
 export type { IdentityMatcher } from './identity.js';
-export { EMPTY_TRUSTED_ROOT, loadTrustedRoot, publicGoodTrustedRoot } from './trusted-root.js';
+export { loadTrustedRoot, publicGoodTrustedRoot } from './trusted-root.js';
 export { describeSignature } from './describe.js';
 export type { SignatureDescription } from './describe.js';

@@ -4,7 +4,7 @@
  * order and spelling that makes a bundle reproducible.
  */
 import { ManifestError } from '../errors.js';
-import { parseCapability } from '../capabilities/index.js';
+import { parseCapability } from '../capabilities/grammar.js';
 import { COMPONENT_FILE, MANIFEST_SCHEMA_URI, type LockedManifest, type SourceManifest } from '../manifest/types.js';
 
 /** Reads SOURCE_DATE_EPOCH (reproducible-builds.org spec): a non-negative integer of seconds. */

@@ -1,4 +1,4 @@
-import { parseCapability } from '../capabilities/index.js';
+import { parseCapability } from '../capabilities/grammar.js';
 import { quoteValue, readJson, type ValidationProblem } from '@wpack/core';
 import { ManifestError, ManifestValidationError } from '../errors.js';
 import { validateLockedSchema, validateSourceSchema } from './schema.js';

@@ -2,7 +2,7 @@ import { RemoteRepository, collect, type ClientOptions, type Descriptor, type Im
 import { bytesOf, writeArchiveFile, type ArchiveFile } from '../bundle/write.js';
 import { isSignatureEntry } from '../bundle/entry-names.js';
 import { DEFAULT_LIMITS } from '../bundle/limits.js';
-import { suggestCapabilities } from '../capabilities/index.js';
+import { suggestCapabilities } from '../capabilities/suggest.js';
 import { readComponentInterface } from '@wpack/component';
 import { ManifestError } from '../errors.js';
 import { canonicalJson, readJson, sha256Digest } from '@wpack/core';
