@@ -5,8 +5,10 @@ import type { Descriptor } from './descriptor.js';
 
 /**
  * Passes content through while checking it is exactly `desc`: more bytes
- * than the size fail at once, and the digest is compared at the end. Every
- * blob and manifest read goes through this (oras-go content.VerifyReader).
+ * than the size fail at once, and the digest is compared at the end (oras-go
+ * content.VerifyReader). Every blob a remote repository, an OCI layout or a
+ * bundle's read-only graph serves streams through this; manifests are small
+ * and are checked whole where they are fetched (RemoteRepository.fetchManifest).
  */
 export async function* verifying(source: AsyncIterable<Uint8Array>, desc: Descriptor, where: string): AsyncGenerator<Uint8Array> {
   const hash = sha256Hasher();
