@@ -8,6 +8,15 @@ export interface CopyOptions {
   concurrency?: number;
   /** Also copy the referrers graph of the root (default true). */
   referrers?: boolean;
+  /**
+   * Which successors and referrers to take (oras-go's FindSuccessors, as a
+   * filter): a node for which it returns false is neither fetched nor
+   * pushed, and nothing below it is visited. The root is always taken.
+   * Default: everything. A destination then holds manifests whose excluded
+   * children it lacks: for a destination that wants only part of a graph
+   * (a pull that rebuilds one bundle out of several sharing a component).
+   */
+  include?: (desc: Descriptor) => boolean;
   /** Called for every node: whether it was transferred or already there. */
   onNode?: (desc: Descriptor, outcome: 'copied' | 'skipped') => void;
 }
@@ -32,6 +41,7 @@ export async function copy(src: Target, srcReference: string, dst: Target, dstRe
   const done = new Map<string, Promise<void>>();
   const counts = { copied: 0, skipped: 0 };
   const tagging = !dstReference.startsWith('sha256:');
+  const include = options.include ?? ((): boolean => true);
   let rootTagged = false;
 
   const node = (desc: Descriptor, root = false): Promise<void> => {
@@ -54,7 +64,7 @@ export async function copy(src: Target, srcReference: string, dst: Target, dstRe
   };
   const manifestNode = async (desc: Descriptor, root: boolean): Promise<void> => {
     const bytes = await collect(src.fetch(desc));
-    await Promise.all(successors(bytes, `${src.name}: manifest ${desc.digest}`).map((d) => node(d)));
+    await Promise.all(successors(bytes, `${src.name}: manifest ${desc.digest}`).filter(include).map((d) => node(d)));
     const present = await dst.exists(desc);
     // The root goes up under its tag in one request where the target can (oras-go's PushReference).
     if (root && tagging && dst.pushReference !== undefined) {
@@ -67,7 +77,7 @@ export async function copy(src: Target, srcReference: string, dst: Target, dstRe
   };
   const referrersOf = async (desc: Descriptor, depth: number): Promise<void> => {
     if (depth > MAX_REFERRER_DEPTH) return;
-    for (const r of await src.referrers(desc)) {
+    for (const r of (await src.referrers(desc)).filter(include)) {
       await node(r);
       await referrersOf(r, depth + 1);
     }

@@ -23,10 +23,16 @@ export class PositionalWriter {
     return this.inflightBytes >= this.limit;
   }
 
+  /** Writes at the next offset: the end of the previous write(). */
   write(chunk: Uint8Array): void {
-    if (this.failure !== undefined) return;
     const at = this.offset;
     this.offset += chunk.length;
+    this.writeAt(chunk, at);
+  }
+
+  /** Writes at a given offset (a file laid out in advance, filled in any order); write()'s own offset is not moved. */
+  writeAt(chunk: Uint8Array, at: number): void {
+    if (this.failure !== undefined) return;
     this.inflightBytes += chunk.length;
     const p: Promise<void> = this.fh.write(chunk, 0, chunk.length, at).then(
       ({ bytesWritten }) => {

@@ -89,15 +89,12 @@ export async function writeArchive(
   // Rejects only: raced against each step so a pack error cannot leave one waiting forever.
   const failed = new Promise<never>((_, reject) => pack.once('error', reject));
   failed.catch(() => undefined);
-  const header = (name: string, size: number): TarHeader => ({
-    name, size, mode: 0o644, mtime: new Date(epoch * 1000), uid: 0, gid: 0, uname: '', gname: '', type: 'file',
-  });
   try {
-    await addBuffer(pack, header(MANIFEST_FILE, manifest.length), manifest);
+    await addBuffer(pack, entryHeader(MANIFEST_FILE, manifest.length, epoch), manifest);
     let done = 0;
     const digests: string[] = [];
     for (const f of files) {
-      digests.push(await Promise.race([addFile(pack, header(f.path, f.size), f, (n) => onProgress?.((done += n), total)), failed]));
+      digests.push(await Promise.race([addFile(pack, entryHeader(f.path, f.size, epoch), f, (n) => onProgress?.((done += n), total)), failed]));
     }
     pack.finalize();
     await Promise.race([ended, failed]);
@@ -110,6 +107,81 @@ export async function writeArchive(
   } finally {
     await fh.close();
   }
+}
+
+/** The one header every entry gets (DESIGN §3): only the name and the size vary. */
+function entryHeader(name: string, size: number, epoch: number): TarHeader {
+  return { name, size, mode: 0o644, mtime: new Date(epoch * 1000), uid: 0, gid: 0, uname: '', gname: '', type: 'file' };
+}
+
+/** Where writeArchive puts everything, for an archive whose files' data is written elsewhere, in any order. */
+export interface ArchiveLayout {
+  /**
+   * Every byte that is not a file's data, at its offset: the headers (PAX
+   * ones included), the manifest entry with its bytes, the padding and the
+   * end-of-archive marker. Adjacent runs are joined.
+   */
+  fixed: { offset: number; bytes: Buffer }[];
+  /** Where each file's data starts, in the order given; -1 for an empty file, which has none. */
+  dataOffsets: number[];
+  /** The archive's size in bytes. */
+  size: number;
+}
+
+/** Zeros standing in for file data while a layout is computed: never written anywhere. */
+const FILLER = Buffer.alloc(READ_CHUNK);
+
+/**
+ * The layout of the archive writeArchive would write for this manifest and
+ * these files, computed by the same tar-stream pack with the same headers,
+ * so the bytes are the same by construction. The files' data is stood in
+ * for by views of one zero buffer, each recognised by identity as it comes
+ * out and only counted (no copy, nothing allocated per byte); every other
+ * chunk the pack emits is kept with its offset.
+ */
+export async function archiveLayout(epoch: number, manifest: Buffer, files: { path: string; size: number }[]): Promise<ArchiveLayout> {
+  const { default: tar } = await import('tar-stream');
+  const pack = tar.pack();
+  const owner = new WeakMap<object, number>();
+  const fixed: { offset: number; bytes: Buffer }[] = [];
+  const dataOffsets = files.map(() => -1);
+  let offset = 0;
+  pack.on('data', (data) => {
+    const chunk = data as Buffer;
+    const file = owner.get(chunk);
+    if (file === undefined) {
+      const last = fixed[fixed.length - 1];
+      if (last !== undefined && last.offset + last.bytes.length === offset) last.bytes = Buffer.concat([last.bytes, chunk]);
+      else fixed.push({ offset, bytes: chunk });
+    } else if (dataOffsets[file] === -1) {
+      dataOffsets[file] = offset;
+    }
+    offset += chunk.length;
+  });
+  const ended = new Promise<void>((resolve) => pack.once('end', resolve));
+  const failed = new Promise<never>((_, reject) => pack.once('error', reject));
+  failed.catch(() => undefined);
+  await Promise.race([addBuffer(pack, entryHeader(MANIFEST_FILE, manifest.length, epoch), manifest), failed]);
+  for (const [i, f] of files.entries()) {
+    let entry!: TarSink;
+    const entryDone = new Promise<void>((ok, fail) => {
+      entry = pack.entry(entryHeader(f.path, f.size, epoch), (err) => (err ? fail(err) : ok()));
+    });
+    entryDone.catch(() => undefined);
+    for (let left = f.size; left > 0; left -= READ_CHUNK) {
+      const piece = FILLER.subarray(0, Math.min(left, READ_CHUNK));
+      owner.set(piece, i);
+      if (!entry.write(piece)) await Promise.race([once(entry, 'drain'), failed]);
+    }
+    entry.end(undefined); // streamx types make the argument mandatory
+    await Promise.race([entryDone, failed]);
+  }
+  pack.finalize();
+  await Promise.race([ended, failed]);
+  // The runs and the data must tile the archive exactly, or a chunk was misread.
+  const covered = fixed.reduce((n, r) => n + r.bytes.length, 0) + files.reduce((n, f) => n + f.size, 0);
+  if (covered !== offset || files.some((f, i) => f.size > 0 && dataOffsets[i] === -1)) throw new Error('archive layout: the pack did not emit the chunks it was given');
+  return { fixed, dataOffsets, size: offset };
 }
 
 /**
@@ -159,7 +231,7 @@ async function addFile(pack: tar.Pack, header: TarHeader, file: ArchiveFile, pro
  * Gathers small chunks (a socket yields 16-64 KiB) into writes of about
  * `size` bytes: one positional write per 64 KiB made a pull 4x slower.
  */
-async function* coalesce(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+export async function* coalesce(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
   let parts: Uint8Array[] = [];
   let held = 0;
   for await (const chunk of source) {
