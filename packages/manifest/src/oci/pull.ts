@@ -1,5 +1,5 @@
-import { RemoteRepository, collect, type ClientOptions, type Descriptor, type ImageManifest, type Reference } from '@wpack/registry-client';
-import { bytesOf, writeArchiveFile, type ArchiveFile } from '../bundle/write.js';
+import { collect, copy, isManifest, OCI_MANIFEST, RemoteRepository, type ClientOptions, type Descriptor, type ImageManifest, type Reference } from '@wpack/registry-client';
+import { archiveLayout } from '../bundle/tar-writer.js';
 import { isSignatureEntry } from '../bundle/entry-names.js';
 import { DEFAULT_LIMITS } from '../bundle/limits.js';
 import { suggestCapabilities } from '../capabilities/suggest.js';
@@ -8,6 +8,8 @@ import { ManifestError } from '../errors.js';
 import { canonicalJson, readJson, sha256Digest } from '@wpack/core';
 import { COMPONENT_FILE, MANIFEST_SCHEMA_URI, WASM_MEDIA_TYPE, type LockedManifest } from '../manifest/types.js';
 import { parseJson, validateLockedManifest } from '../manifest/validate.js';
+import { BundleWriter } from './bundle-writer.js';
+import { SelectedGraph } from './selected-graph.js';
 import {
   ENTRY_ANNOTATION,
   SIGSTORE_BUNDLE_MEDIA_TYPE,
@@ -42,21 +44,45 @@ export interface PullOptions extends ClientOptions {
    * wpack.json differs): its digest, `sha256:…` of the locked wpack.json.
    */
   bundleDigest?: string;
+  /** Called for every node copy() moves into the bundle or finds already there (diagnostics, tests). */
+  onNode?: (desc: Descriptor, outcome: 'copied' | 'skipped') => void;
 }
 
+/**
+ * The pull, in two steps.
+ *
+ * 1. Choose, from the small documents only: the component manifest, its
+ *    referrers, the wpack referrers' manifests and wpack.json blobs, the
+ *    signature manifests and blobs (an inferred pull also reads the
+ *    component, to learn its interface, and the config, for `created`).
+ *    The choice among bundles sharing the component and among signatures is
+ *    made here, as before. Then every entry of the bundle and its size is
+ *    known, and so is every entry's offset in the archive.
+ * 2. Move the chosen sub-graph with the one copy() of the registry client,
+ *    as push does the other way: from a read-only view of the repository
+ *    that offers the component manifest as the root and only the chosen
+ *    referrers (SelectedGraph, which serves the documents of step 1 from
+ *    memory), into a write-only Target that knows the archive's layout and
+ *    writes each blob at its offset in a temp file beside the output
+ *    (BundleWriter). copy()'s `include` leaves out what the bundle does not
+ *    hold: the component's config, the referrers' empty configs, layers no
+ *    bundle entry names. The temp file is renamed into place only when
+ *    every planned node has come; on any failure it is removed.
+ */
 export async function pullBundle(ref: Reference, out: string, options: PullOptions = {}): Promise<PullResult> {
   const repo = RemoteRepository.open(ref, options);
   try {
     const { descriptor, bytes } = await repo.fetchManifest(ref.digest ?? ref.tag ?? 'latest');
     const manifest = parseManifest(bytes, ref);
     const layer = wasmLayer(manifest, ref);
-    const stream = (d: Descriptor): (() => AsyncIterable<Uint8Array>) => () => repo.fetchBlob(d);
+    const graph = new SelectedGraph(repo, asManifest(descriptor));
+    graph.hold(descriptor.digest, bytes);
 
-    const wpack = chooseBundle(await findWpackReferrers(repo, descriptor, layer), ref, options.bundleDigest);
+    const wpack = chooseBundle(await findWpackReferrers(repo, descriptor, layer, graph), ref, options.bundleDigest);
     // Signatures hang off the shared component too: keep those pushed with
     // this bundle, or, for signatures other tools attached, those whose
     // statement names it (or cannot be read: verification reports those).
-    const signatures = await fetchSignatures(repo, descriptor, (bytes, pushedWith) => {
+    const signatures = await fetchSignatures(repo, descriptor, graph, (bytes, pushedWith) => {
       if (wpack === undefined) return true;
       if (pushedWith !== undefined) return pushedWith === wpack.bundleDigest;
       const names = signedBundle(bytes);
@@ -67,19 +93,45 @@ export async function pullBundle(ref: Reference, out: string, options: PullOptio
     if (wpack !== undefined) {
       ({ manifestBytes, locked } = wpack);
     } else {
-      locked = await inferManifest(repo, manifest, layer, ref);
+      locked = await inferManifest(repo, manifest, layer, ref, graph);
       manifestBytes = Buffer.from(canonicalJson(locked));
     }
-    const files: ArchiveFile[] = locked.files.map((f, i) => {
+    const files = locked.files.map((f, i) => {
       const source = i === 0 ? layer : (wpack?.layers.find((l) => l.annotations?.[ENTRY_ANNOTATION] === f.path) ?? { mediaType: f.mediaType, digest: f.digest, size: f.size });
       if (source.digest !== f.digest || source.size !== f.size) {
         throw new ManifestError('INVALID_BUNDLE', `${f.path} in the registry (${source.digest}) is not the ${f.digest} that wpack.json names`);
       }
-      // fetchBlob checks size and digest while streaming, so the writer need not hash again.
-      return { path: f.path, size: f.size, label: `${ref.registry}/${ref.repository}@${f.digest}`, open: stream(source), verifiedDigest: f.digest };
+      // copy() brings only what the chosen graph holds.
+      if (i > 0 && wpack?.layers.some((l) => l.digest === f.digest && l.size === f.size) !== true) {
+        throw new ManifestError('INVALID_BUNDLE', `${f.path} (${f.digest}) is not a layer of the wpack referrer ${wpack?.referrer.digest ?? ''}`);
+      }
+      return { path: f.path, size: f.size, digest: f.digest };
     });
-    for (const s of signatures) files.push({ path: s.path, size: s.bytes.length, label: s.path, open: () => bytesOf(s.bytes) });
-    await writeArchiveFile(out, Date.parse(locked.created) / 1000, manifestBytes, files, options.onProgress);
+    for (const s of signatures) files.push({ path: s.path, size: s.layer.size, digest: s.layer.digest });
+    graph.chooseReferrers([...(wpack !== undefined ? [wpack.referrer] : []), ...signatures.map((s) => s.referrer)]);
+
+    const epoch = Date.parse(locked.created) / 1000;
+    const layout = await archiveLayout(epoch, manifestBytes, files);
+    const writer = await BundleWriter.open(
+      out,
+      {
+        layout,
+        files,
+        expected: wpack !== undefined ? [wpack.manifestLayer] : [],
+        manifests: [graph.root, ...(wpack !== undefined ? [wpack.referrer] : []), ...signatures.map((s) => s.referrer)],
+      },
+      { checked: (c) => graph.checked(c), ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}) },
+    );
+    try {
+      await copy(graph, graph.root.digest, writer, graph.root.digest, {
+        include: (d) => writer.wants(d),
+        ...(options.onNode !== undefined ? { onNode: options.onNode } : {}),
+      });
+      await writer.commit();
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
     return {
       digest: descriptor.digest,
       bundleDigest: sha256Digest(manifestBytes),
@@ -90,6 +142,15 @@ export async function pullBundle(ref: Reference, out: string, options: PullOptio
   } finally {
     await repo.close();
   }
+}
+
+/**
+ * A manifest's descriptor as copy() needs it: a registry that answered with
+ * another Content-Type still served an image manifest (it was read as one),
+ * and copy() walks only what has a manifest media type.
+ */
+function asManifest(desc: Descriptor): Descriptor {
+  return isManifest(desc) ? desc : { ...desc, mediaType: OCI_MANIFEST };
 }
 
 function parseManifest(bytes: Buffer, ref: Reference): ImageManifest {
@@ -120,10 +181,14 @@ interface WpackReferrer {
   bundleDigest: string;
   /** Tags it was pushed under. */
   tags: string[];
+  /** The referrer manifest the pull copies (the first listed, when several carry this wpack.json). */
+  referrer: Descriptor;
+  /** Its wpack.json layer. */
+  manifestLayer: Descriptor;
 }
 
 /** Every wpack bundle in the registry for exactly this component, one per wpack.json. */
-async function findWpackReferrers(repo: RemoteRepository, subject: Descriptor, layer: Descriptor): Promise<WpackReferrer[]> {
+async function findWpackReferrers(repo: RemoteRepository, subject: Descriptor, layer: Descriptor, graph: SelectedGraph): Promise<WpackReferrer[]> {
   const found = new Map<string, WpackReferrer>();
   for (const r of await repo.referrers(subject, WPACK_ARTIFACT_TYPE)) {
     const { bytes } = await repo.fetchManifest(r.digest);
@@ -142,7 +207,9 @@ async function findWpackReferrers(repo: RemoteRepository, subject: Descriptor, l
       if (tag !== undefined) seen.tags.push(tag);
       continue;
     }
-    found.set(bundleDigest, { manifestBytes, locked, layers: m.layers, bundleDigest, tags: tag !== undefined ? [tag] : [] });
+    graph.hold(r.digest, bytes);
+    graph.hold(wpackLayer.digest, manifestBytes);
+    found.set(bundleDigest, { manifestBytes, locked, layers: m.layers, bundleDigest, tags: tag !== undefined ? [tag] : [], referrer: asManifest(r), manifestLayer: wpackLayer });
   }
   return [...found.values()];
 }
@@ -186,12 +253,21 @@ function signedBundle(bytes: Buffer): string {
   }
 }
 
+interface PulledSignature {
+  path: string;
+  bytes: Buffer;
+  /** Its referrer manifest and the layer that holds it, for copy(). */
+  referrer: Descriptor;
+  layer: Descriptor;
+}
+
 async function fetchSignatures(
   repo: RemoteRepository,
   subject: Descriptor,
+  graph: SelectedGraph,
   keep: (bytes: Buffer, pushedWith: string | undefined) => boolean,
-): Promise<{ path: string; bytes: Buffer }[]> {
-  const found: { name: string | undefined; bytes: Buffer }[] = [];
+): Promise<PulledSignature[]> {
+  const found: { name: string | undefined; bytes: Buffer; referrer: Descriptor; layer: Descriptor }[] = [];
   for (const r of await repo.referrers(subject, SIGSTORE_BUNDLE_MEDIA_TYPE)) {
     if (found.length >= DEFAULT_LIMITS.maxSignatures) break;
     const { bytes: manifestBytes } = await repo.fetchManifest(r.digest);
@@ -200,14 +276,18 @@ async function fetchSignatures(
     if (layer === undefined || layer.size > DEFAULT_LIMITS.maxSignatureBytes) continue;
     const name = layer.annotations?.[ENTRY_ANNOTATION];
     const bytes = await collect(repo.fetchBlob(layer));
-    if (keep(bytes, m.annotations?.[WPACK_BUNDLE_ANNOTATION])) found.push({ name: name !== undefined && isSignatureEntry(name) ? name : undefined, bytes });
+    if (keep(bytes, m.annotations?.[WPACK_BUNDLE_ANNOTATION])) {
+      graph.hold(r.digest, manifestBytes);
+      graph.hold(layer.digest, bytes);
+      found.push({ name: name !== undefined && isSignatureEntry(name) ? name : undefined, bytes, referrer: asManifest(r), layer });
+    }
   }
   // wpack's own names first, in order; signatures other tools attached get the next numbers.
   const number = (n: string): number => Number(/(\d+)\.sigstore\.json$/.exec(n)?.[1] ?? 0);
   const named = found.filter((s) => s.name !== undefined).sort((a, b) => number(a.name ?? '') - number(b.name ?? ''));
   let next = named.reduce((n, s) => Math.max(n, number(s.name ?? '')), 0);
-  const out = named.map((s) => ({ path: s.name ?? '', bytes: s.bytes }));
-  for (const s of found.filter((x) => x.name === undefined)) out.push({ path: `signatures/${String(++next)}.sigstore.json`, bytes: s.bytes });
+  const out: PulledSignature[] = named.map((s) => ({ path: s.name ?? '', bytes: s.bytes, referrer: s.referrer, layer: s.layer }));
+  for (const s of found.filter((x) => x.name === undefined)) out.push({ path: `signatures/${String(++next)}.sigstore.json`, bytes: s.bytes, referrer: s.referrer, layer: s.layer });
   // Two bundles of one component both have a signatures/1.sigstore.json:
   // a clash gets the next free number rather than dropping a signature.
   const used = new Set<string>();
@@ -219,9 +299,11 @@ async function fetchSignatures(
 }
 
 /** A component pushed by another tool: the locked manifest is built from its binary and config. */
-async function inferManifest(repo: RemoteRepository, m: ImageManifest, layer: Descriptor, ref: Reference): Promise<LockedManifest> {
+async function inferManifest(repo: RemoteRepository, m: ImageManifest, layer: Descriptor, ref: Reference, graph: SelectedGraph): Promise<LockedManifest> {
   if (layer.size > DEFAULT_LIMITS.maxComponentBytes) throw new ManifestError('BUNDLE_TOO_LARGE', `the component is ${String(layer.size)} bytes`);
   const component = await collect(repo.fetchBlob(layer));
+  // Read whole to learn its interface: copy() takes it from memory rather than fetch it again.
+  graph.hold(layer.digest, component);
   const iface = readComponentInterface(component);
   let created = '1970-01-01T00:00:00Z';
   try {
