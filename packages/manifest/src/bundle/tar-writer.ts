@@ -2,8 +2,10 @@
  * The tar writer of DESIGN §3: every header the same fixed fields (mode
  * 0644, uid/gid 0, no user or group names, one mtime), the manifest first,
  * then each file streamed from its source with its size checked and its
- * bytes hashed. createBundle writes through it, and so does OCI pull when it
- * rebuilds a bundle from a registry.
+ * bytes hashed. createBundle writes through it. OCI pull, which fills an
+ * archive blob by blob in whatever order they arrive, takes its layout from
+ * it (archiveLayout: the same pack, the same headers) and writes the data at
+ * the offsets it gives.
  */
 import type tar from 'tar-stream';
 import { once } from 'node:events';

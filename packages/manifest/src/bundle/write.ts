@@ -17,9 +17,6 @@ import { inside, staysInside } from './path-safety.js';
 import { readRange } from './read-ahead.js';
 import { bytesOf, overwriteFirstEntry, READ_CHUNK, writeArchive, type ArchiveFile } from './tar-writer.js';
 
-// OCI pull (oci/pull.ts) imports the tar writer from here: kept under these names.
-export { bytesOf, writeArchiveFile, type ArchiveFile } from './tar-writer.js';
-
 export interface CreateBundleOptions {
   /** Seconds since the epoch for every mtime and `created`; default: SOURCE_DATE_EPOCH or 0. */
   sourceDateEpoch?: number;
