@@ -23,6 +23,7 @@ const PINNED: Record<string, readonly string[]> = {
     'parseInterfaceName',
     'parseStrictJson',
     'pathGlobMatches',
+    'problemsLine',
     'problemsMessage',
     'quotePointer',
     'quoteValue',

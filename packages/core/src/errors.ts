@@ -113,3 +113,11 @@ export class WpackError<C extends ErrorCode = ErrorCode> extends Error {
 export function problemsMessage(heading: string, problems: readonly ValidationProblem[]): string {
   return `${heading}:\n` + problems.map((p) => `  ${p.path || '/'}: ${p.message}`).join('\n');
 }
+
+/** The problems of a document in one line, for messages that must stay one line: the first, and how many more. */
+export function problemsLine(problems: readonly ValidationProblem[]): string {
+  const first = problems[0];
+  if (first === undefined) return '';
+  const more = problems.length > 1 ? ` (and ${String(problems.length - 1)} more)` : '';
+  return `${first.path === '' ? '' : `${first.path}: `}${first.message}${more}`;
+}

@@ -2,7 +2,7 @@
 // in one place — the error base class and its one code union, digests,
 // canonical and strict JSON, quoting values in messages, WIT names and
 // version tracks, the glob engine. Curated: test/exports.test.ts pins this list.
-export { problemsMessage, WpackError } from './errors.js';
+export { problemsLine, problemsMessage, WpackError } from './errors.js';
 export type {
   CliErrorCode,
   ComponentErrorCode,

@@ -1,4 +1,4 @@
-import { quoteValue, readJson } from '@wpack/core';
+import { problemsLine, quoteValue, readJson } from '@wpack/core';
 import { RegistryError } from './errors.js';
 
 /**
@@ -11,11 +11,8 @@ import { RegistryError } from './errors.js';
 export function parseRegistryJson(data: Uint8Array | string, what: string): unknown {
   const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   const { value, problems } = readJson(text);
-  const first = problems[0];
-  if (first === undefined) return value;
-  const more = problems.length > 1 ? ` (and ${String(problems.length - 1)} more)` : '';
-  const at = first.path === '' ? '' : `${first.path}: `;
-  throw new RegistryError('PROTOCOL', `${what} is not valid JSON: ${at}${first.message}${more}`);
+  if (problems.length === 0) return value;
+  throw new RegistryError('PROTOCOL', `${what} is not valid JSON: ${problemsLine(problems)}`);
 }
 
 /** A JSON object (not an array, string or null), or a PROTOCOL error naming `what`. */

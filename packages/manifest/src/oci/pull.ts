@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS } from '../bundle/limits.js';
 import { suggestCapabilities } from '../capabilities/suggest.js';
 import { readComponentInterface } from '@wpack/component';
 import { ManifestError } from '../errors.js';
-import { canonicalJson, readJson, sha256Digest } from '@wpack/core';
+import { canonicalJson, problemsLine, readJson, sha256Digest } from '@wpack/core';
 import { COMPONENT_FILE, MANIFEST_SCHEMA_URI, WASM_MEDIA_TYPE, type LockedManifest } from '../manifest/types.js';
 import { parseJson, validateLockedManifest } from '../manifest/validate.js';
 import { BundleWriter } from './bundle-writer.js';
@@ -156,7 +156,7 @@ function asManifest(desc: Descriptor): Descriptor {
 function parseManifest(bytes: Buffer, ref: Reference): ImageManifest {
   const read = readJson(bytes.toString('utf8'));
   if (read.problems.length > 0) {
-    throw new ManifestError('INVALID_BUNDLE', `${ref.repository}: the manifest is not valid JSON: ${read.problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`);
+    throw new ManifestError('INVALID_BUNDLE', `${ref.repository}: the manifest is not valid JSON: ${problemsLine(read.problems)}`);
   }
   const m = read.value as (Partial<ImageManifest> & { manifests?: unknown }) | null;
   if (m === null || typeof m !== 'object') throw new ManifestError('INVALID_BUNDLE', `${ref.repository}: the manifest is not a JSON object`);

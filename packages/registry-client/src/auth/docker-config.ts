@@ -1,4 +1,4 @@
-import { readJson } from '@wpack/core';
+import { problemsLine, readJson } from '@wpack/core';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -69,7 +69,7 @@ async function readConfig(path: string): Promise<DockerConfig> {
     return {};
   }
   const { value, problems } = readJson(text);
-  if (problems.length > 0) throw new RegistryError('CREDENTIALS', `${path} is not valid JSON: ${problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`);
+  if (problems.length > 0) throw new RegistryError('CREDENTIALS', `${path} is not valid JSON: ${problemsLine(problems)}`);
   return value as DockerConfig;
 }
 
