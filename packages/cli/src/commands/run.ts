@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { loadPolicy, VerifierError } from '@wpack/verifier';
-import { denialSink, readVerifiedComponent, resolveGrants, runComponent, checkRunnable } from '@wpack/runtime';
+import { denialSink, readVerifiedComponent, resolveGrants, runComponent } from '@wpack/runtime';
 import { WpackCommand } from '../base-command.js';
 import { withLocalBundle } from '../bundle-source.js';
 import { checkAndReport, type Printer } from '../gate-output.js';
@@ -55,7 +55,6 @@ export default class Run extends WpackCommand {
       }
       const { manifest, component } = await readVerifiedComponent(file, report.digest);
       const grants = resolveGrants(manifest.capabilities, { dirs: flags.dir ?? [], env: flags.env ?? [], args: guestArgs, program: manifest.name });
-      checkRunnable(component);
       const denials = denialSink({ auditLog: flags['audit-log'], write: toStderr });
       const outcome = await runComponent(component, { grants, denials });
       if (outcome.trap !== undefined) toStderr(`wpack: the component trapped: ${outcome.trap}\n`);
