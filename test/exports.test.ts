@@ -156,12 +156,15 @@ const PINNED: Record<string, readonly string[]> = {
   ],
   runtime: [
     'checkRunnable',
+    'checkServable',
     'denialSink',
     'entryDir',
+    'parseListenAddress',
     'readVerifiedComponent',
     'resolveGrants',
     'runComponent',
     'runtimeArgs',
+    'serveComponent',
   ],
 };
 

@@ -5,6 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, copyFile, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { createSocket } from 'node:dgram';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createBundle } from '@wpack/manifest';
 import { generateKeyPair, loadPrivateKey, signBundle } from '@wpack/signatures';
@@ -28,9 +30,23 @@ const CAPS = [
   'random:insecure',
   'filesystem:read:/data',
   'filesystem:write:/out',
-  'network:outbound:127.0.0.1:9',
+  'network:outbound:127.0.0.1:*',
+  'network:inbound:20000-29999',
+  'network:dns',
 ];
-const ALLOW = ['env:APP_*', 'exit', 'stdio:*', 'terminal', 'clock:*', 'random:*', 'filesystem:read:/data/**', 'filesystem:write:/out/**', 'network:outbound:127.0.0.1:9'];
+const ALLOW = [
+  'env:APP_*',
+  'exit',
+  'stdio:*',
+  'terminal',
+  'clock:*',
+  'random:*',
+  'filesystem:read:/data/**',
+  'filesystem:write:/out/**',
+  'network:outbound:127.0.0.1:*',
+  'network:inbound:20000-29999',
+  'network:dns',
+];
 
 let work: { dir: string; cleanup: () => Promise<void> };
 let probe: Buffer;
@@ -234,14 +250,118 @@ void describe('wpack run: filesystem', () => {
   });
 });
 
-void describe('wpack run: network and the cache', () => {
-  void test('sockets are refused even when granted, with a line saying so', async () => {
-    const r = await probeRun(['tcp'], ['--quiet']);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^wpack: denied network /m);
-    assert.doesNotMatch(r.stdout, /socket created/);
+/** Loopback servers that count what reaches them: TCP and UDP, on one address. */
+interface Counting {
+  tcp: { port: number; received: string[] };
+  udp: { port: number; received: string[] };
+  close(): Promise<void>;
+}
+
+async function countingServers(address: string): Promise<Counting> {
+  const received: string[] = [];
+  const tcp = createNetServer((socket) => {
+    let data = '';
+    socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+    socket.on('end', () => received.push(data));
+    socket.on('close', () => void (data !== '' && !received.includes(data) && received.push(data)));
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => tcp.listen(0, address, resolve));
+  const datagrams: string[] = [];
+  const udp = createSocket('udp4');
+  udp.on('message', (msg) => datagrams.push(msg.toString()));
+  await new Promise<void>((resolve) => udp.bind(0, address, resolve));
+  const portOf = (a: ReturnType<typeof tcp.address>) => (a as AddressInfo).port;
+  return {
+    tcp: { port: portOf(tcp.address()), received },
+    udp: { port: udp.address().port, received: datagrams },
+    async close() {
+      await Promise.all([new Promise((r) => tcp.close(r)), new Promise((r) => udp.close(() => r(undefined)))]);
+    },
+  };
+}
+
+/** Waits, a bounded while, for `ready()`; the component may have exited before the server read everything. */
+async function eventually(ready: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 50 && !ready(); i += 1) await new Promise((r) => setTimeout(r, 20));
+  return ready();
+}
+
+/** A port no one listens on, from the kernel. */
+async function freePort(address: string): Promise<number> {
+  const probeServer = createNetServer();
+  await new Promise<void>((resolve) => probeServer.listen(0, address, resolve));
+  const { port } = probeServer.address() as AddressInfo;
+  await new Promise((r) => probeServer.close(r));
+  return port;
+}
+
+void describe('wpack run: network', () => {
+  let granted: Counting;
+  let other: Counting;
+  before(async () => {
+    granted = await countingServers('127.0.0.1');
+    // 127.0.0.2 is loopback too, and no capability of the manifest holds it.
+    other = await countingServers('127.0.0.2');
+  });
+  after(async () => {
+    await granted.close();
+    await other.close();
   });
 
+  void test('a granted TCP connect and UDP send reach their loopback server; network:dns looks names up', async () => {
+    const lookup = await probeRun(['lookup', 'localhost'], ['--quiet']);
+    assert.match(lookup.stdout, /^ok ipv[46](,ipv[46])*\n$/, lookup.stderr);
+    const tcp = await probeRun(['connect', '127.0.0.1', String(granted.tcp.port), 'hello over tcp'], ['--quiet']);
+    assert.equal(tcp.stdout, 'ok connected\n', tcp.stderr);
+    assert.ok(await eventually(() => granted.tcp.received.includes('hello over tcp')), `received: ${JSON.stringify(granted.tcp.received)}`);
+    const udp = await probeRun(['udp', '127.0.0.1', String(granted.udp.port), 'hello over udp'], ['--quiet']);
+    assert.equal(udp.stdout, 'ok sent\n', udp.stderr);
+    assert.ok(await eventually(() => granted.udp.received.includes('hello over udp')));
+    assert.doesNotMatch(tcp.stderr + udp.stderr, /denied/);
+  });
+
+  // Outgoing HTTP is refused the same way under `wpack serve` (serve-cli.test.ts).
+  void test('connect and send outside the grant are refused, reported and audited, and reach nothing', async () => {
+    const audit = join(work.dir, 'network-audit.jsonl');
+    const o = other;
+    const refused: [string[], RegExp, RegExp][] = [
+      [['connect', '127.0.0.2', String(o.tcp.port), 'leak'], /^err access-denied\n$/, /^wpack: denied network tcp-connect "127\.0\.0\.2:\d+": no network:outbound capability holds 127\.0\.0\.2:\d+$/m],
+      [['connect', '::1', String(o.tcp.port), 'leak'], /^err access-denied\n$/, /^wpack: denied network tcp-connect "\[0:0:0:0:0:0:0:1\]:\d+"/m],
+      [['udp', '127.0.0.2', String(o.udp.port), 'leak'], /^err access-denied\n$/, /^wpack: denied network udp-send "127\.0\.0\.2:\d+"/m],
+    ];
+    for (const [op, out, line] of refused) {
+      const r = await probeRun(op, ['--quiet', '--audit-log', audit]);
+      assert.equal(r.code, 0, `${op.join(' ')}: ${r.stderr}`);
+      assert.match(r.stdout, out, op.join(' '));
+      assert.match(r.stderr, line, op.join(' '));
+    }
+    // Give a leak the time it would need to arrive.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual([o.tcp.received, o.udp.received], [[], []]);
+    const lines = (await readFile(audit, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      lines.map((l) => [l.kind, l.operation, l.verdict]),
+      [['network', 'tcp-connect', 'denied'], ['network', 'tcp-connect', 'denied'], ['network', 'udp-send', 'denied']],
+    );
+  });
+
+  void test('listen only on a port a network:inbound capability holds', async () => {
+    const inside = 20000 + (process.pid % 10000);
+    const ok = await probeRun(['listen', '127.0.0.1', String(inside)], ['--quiet']);
+    assert.match(ok.stdout, /^ok listening\n$|^err address-in-use\n$/, ok.stderr);
+    const outside = await freePort('127.0.0.1');
+    const refusedPort = outside >= 20000 && outside <= 29999 ? 30001 : outside;
+    const r = await probeRun(['listen', '127.0.0.1', String(refusedPort)], ['--quiet']);
+    assert.equal(r.stdout, 'err access-denied\n', r.stderr);
+    assert.match(r.stderr, new RegExp(`^wpack: denied network tcp-bind "127\\.0\\.0\\.1:${String(refusedPort)}": no network:inbound capability holds port ${String(refusedPort)}$`, 'm'));
+    const ephemeral = await probeRun(['listen', '127.0.0.1', '0'], ['--quiet']);
+    assert.equal(ephemeral.stdout, 'err access-denied\n', ephemeral.stderr);
+    assert.match(ephemeral.stderr, /^wpack: denied network tcp-listen "an ephemeral port": listening on an ephemeral port needs network:inbound:\*$/m);
+  });
+});
+
+void describe('wpack run: the cache', () => {
   void test('a tampered cache entry is rebuilt, never used', async () => {
     const first = await probeRun(['read', '/data', 'hello.txt'], ['--quiet']);
     assert.equal(first.code, 0, first.stderr);

@@ -29,10 +29,12 @@ export interface RunGrants {
   exit: boolean;
   clock: ReadonlySet<'wall' | 'monotonic'>;
   random: ReadonlySet<'secure' | 'insecure'>;
-  /** Declared `network:` capabilities (sockets are denied whatever they say, see wasi/sockets.ts). */
-  network: readonly Capability[];
+  /** Declared `network:` capabilities (enforced by wasi/network.ts). */
+  network: readonly Extract<Capability, { kind: 'network' }>[];
   /** Declared `http:` capabilities. */
-  http: readonly Capability[];
+  http: readonly Extract<Capability, { kind: 'http' }>[];
+  /** `http:inbound` declared: the component may serve HTTP (`wpack serve`). */
+  httpInbound: boolean;
 }
 
 export interface RunRequest {
@@ -63,6 +65,7 @@ export function resolveGrants(declared: readonly string[], request: RunRequest =
     random: actions(of('random')),
     network: of('network'),
     http: of('http'),
+    httpInbound: of('http').some((c) => c.action === 'inbound'),
   };
 }
 

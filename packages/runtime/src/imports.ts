@@ -9,7 +9,7 @@ import type { RunGrants } from './grants.js';
 import { cliInterfaces } from './wasi/cli.js';
 import { clockRandomInterfaces } from './wasi/clocks-random.js';
 import { filesystemInterfaces } from './wasi/filesystem.js';
-import { networkInterfaces } from './wasi/network.js';
+import { networkInterfaces, type NetworkRules } from './wasi/network.js';
 import type { Shim } from './wasi/shim.js';
 
 /** Interfaces `wpack run` implements, without version. */
@@ -61,14 +61,14 @@ export function checkImports(imports: readonly string[]): void {
   }
 }
 
-export function enforcingImports(shim: Shim, grants: RunGrants, denials: DenialSink, imports: readonly string[]): Record<string, unknown> {
+export function enforcingImports(shim: Shim, grants: RunGrants, denials: DenialSink, imports: readonly string[], rules: NetworkRules): Record<string, unknown> {
   const all: Record<string, unknown> = {
     'wasi:io/error': shim.io.error,
     'wasi:io/poll': shim.io.poll,
     'wasi:io/streams': shim.io.streams,
     ...cliInterfaces(shim, grants, denials),
     ...clockRandomInterfaces(shim, grants, denials),
-    ...networkInterfaces(shim, grants, denials),
+    ...networkInterfaces(shim, grants, denials, rules),
   };
   const wanted = new Set(imports.map(unversioned));
   // Preopen descriptors are created only for a component that can use them.

@@ -12,3 +12,5 @@ export type { RunOptions, RunOutcome } from './run.js';
 export { readVerifiedComponent } from './verified.js';
 export { runtimeArgs } from './run-args.js';
 export type { ForeignRuntime, RuntimeArgs, RuntimeArgsOptions } from './run-args.js';
+export { checkServable, parseListenAddress, serveComponent } from './serve.js';
+export type { ServeOptions, Serving } from './serve.js';

@@ -12,7 +12,8 @@ import type { RunGrants } from './grants.js';
 import { checkImports, enforcingImports } from './imports.js';
 import { GuestExit } from './wasi/cli.js';
 import { DeniedCall } from './wasi/denied.js';
-import { loadShim } from './wasi/shim.js';
+import { networkRules, type NetworkRules } from './wasi/network.js';
+import { loadShim, type Shim } from './wasi/shim.js';
 
 const RUN_EXPORT = /^wasi:cli\/run@0\.2\.[0-9]+$/;
 
@@ -21,6 +22,8 @@ export interface RunOptions {
   denials: DenialSink;
   /** Cache root; default `$XDG_CACHE_HOME/wpack`. */
   cacheRoot?: string;
+  /** Where notices for the operator go (a granted host name that did not resolve). */
+  notice?: (line: string) => void;
 }
 
 export interface RunOutcome {
@@ -37,9 +40,14 @@ export interface RunOutcome {
  * `wasi:cli/run` and imports only what `wpack run` implements. Returns its imports.
  */
 export function checkRunnable(component: Uint8Array): string[] {
+  return checkExport(component, RUN_EXPORT, 'NO_RUN_EXPORT', 'wasi:cli/run@0.2', 'wpack run runs commands only (wpack serve runs wasi:http/incoming-handler)');
+}
+
+/** The component's imports, once it is known to export what `pattern` matches and to import only what wpack implements. */
+export function checkExport(component: Uint8Array, pattern: RegExp, code: 'NO_RUN_EXPORT' | 'NO_HTTP_HANDLER', wanted: string, hint: string): string[] {
   const iface = readComponentInterface(component);
-  if (!iface.exports.some((e) => RUN_EXPORT.test(e.name))) {
-    throw new WpackError('NO_RUN_EXPORT', `the component exports no wasi:cli/run@0.2 (it exports ${iface.exports.map((e) => e.name).join(', ') || 'nothing'}): wpack run runs commands only`);
+  if (!iface.exports.some((e) => pattern.test(e.name))) {
+    throw new WpackError(code, `the component exports no ${wanted} (it exports ${iface.exports.map((e) => e.name).join(', ') || 'nothing'}): ${hint}`);
   }
   const imports = iface.imports.map((i) => i.name);
   checkImports(imports);
@@ -55,8 +63,37 @@ type Instantiate = (getCoreModule: (name: string) => Promise<CoreModule>, import
 
 let wasmFeatures = false;
 
-export async function runComponent(component: Uint8Array, options: RunOptions): Promise<RunOutcome> {
-  const imports = checkRunnable(component);
+/**
+ * Resolves the network grants' host names, once, before the component starts,
+ * and only for a component that can open sockets. Names that do not resolve
+ * grant nothing; the operator is told.
+ */
+async function rulesFor(imports: readonly string[], options: RunOptions): Promise<NetworkRules> {
+  const sockets = imports.some((name) => name.startsWith('wasi:sockets/'));
+  const rules = await networkRules(sockets ? options.grants : { ...options.grants, network: [] });
+  for (const line of rules.unresolved) options.notice?.(`wpack: network:outbound host ${line}; it grants no address`);
+  return rules;
+}
+
+export interface Instantiated {
+  instance: Record<string, unknown>;
+  shim: Shim;
+  cached: boolean;
+  /** A fresh instance of the same component on the same imports (after a trap). */
+  again(): Promise<Record<string, unknown>>;
+}
+
+/**
+ * Transpiles (or takes from the checked cache) and instantiates a component on
+ * the enforcing imports of its grants. `adjust` may replace imports before
+ * instantiation (serve wraps wasi:http/types).
+ */
+export async function instantiateComponent(
+  component: Uint8Array,
+  imports: readonly string[],
+  options: RunOptions,
+  adjust?: (imports: Record<string, unknown>, shim: Shim) => void,
+): Promise<Instantiated> {
   const transpiled = await transpiledComponent(component, options.cacheRoot !== undefined ? { cacheRoot: options.cacheRoot } : {});
   if (!wasmFeatures) {
     // componentize-qjs and other toolchains emit extended constant expressions;
@@ -68,15 +105,29 @@ export async function runComponent(component: Uint8Array, options: RunOptions): 
   if (js === undefined) throw new Error('transpiled component without component.js');
   // The module is imported from the checked bytes themselves, never re-read from disk.
   const mod = (await import(`data:text/javascript;base64,${Buffer.from(js).toString('base64')}`)) as { instantiate: Instantiate };
+  const compiled = new Map<string, Promise<CoreModule>>();
   const getCoreModule = (name: string): Promise<CoreModule> => {
     const bytes = transpiled.files.get(name);
     if (bytes === undefined) return Promise.reject(new Error(`transpiled component without ${name}`));
-    return wasm.compile(bytes);
+    let module = compiled.get(name);
+    if (module === undefined) compiled.set(name, (module = wasm.compile(bytes)));
+    return module;
   };
   const shim = await loadShim();
-  const cached = transpiled.cached;
+  const rules = await rulesFor(imports, options);
+  const given = enforcingImports(shim, options.grants, options.denials, imports, rules);
+  adjust?.(given, shim);
+  const instance = await mod.instantiate(getCoreModule, given);
+  return { instance, shim, cached: transpiled.cached, again: () => mod.instantiate(getCoreModule, given) };
+}
+
+export async function runComponent(component: Uint8Array, options: RunOptions): Promise<RunOutcome> {
+  const imports = checkRunnable(component);
+  let cached = false;
   try {
-    const instance = await mod.instantiate(getCoreModule, enforcingImports(shim, options.grants, options.denials, imports));
+    const made = await instantiateComponent(component, imports, options);
+    cached = made.cached;
+    const { instance } = made;
     const key = Object.keys(instance).find((k) => RUN_EXPORT.test(k));
     const run = (key !== undefined ? instance[key] : undefined) as { run?: () => unknown } | undefined;
     if (typeof run?.run !== 'function') throw new WpackError('NO_RUN_EXPORT', 'the transpiled component has no wasi:cli/run export');

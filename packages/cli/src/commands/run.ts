@@ -1,14 +1,9 @@
-import { writeSync } from 'node:fs';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { loadPolicy, VerifierError } from '@wpack/verifier';
-import { denialSink, readVerifiedComponent, resolveGrants, runComponent } from '@wpack/runtime';
+import { denialSink, resolveGrants, runComponent } from '@wpack/runtime';
 import { WpackCommand } from '../base-command.js';
-import { withLocalBundle } from '../bundle-source.js';
-import { checkAndReport, type Printer } from '../gate-output.js';
-import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
-
-const toStderr = (line: string): void => void writeSync(2, line);
+import { toStderr, withGatedComponent } from '../run-gate.js';
+import { bundleDigestFlag, registryFlags } from '../registry-flags.js';
 
 export default class Run extends WpackCommand {
   static override summary = 'Run a bundle\'s wasi:cli/run in-process, after the gate, with exactly the capabilities it was granted.';
@@ -17,7 +12,8 @@ export default class Run extends WpackCommand {
     'A bundle that is denied, tampered with or unsigned exits 1 and is never loaded. Then the component runs on ' +
     'WASI implementations that enforce its declared capabilities: one preopen per --dir (whose guest path must lie in a ' +
     'filesystem: capability; read-only under filesystem:read), only the --env variables an env: capability names, ' +
-    'stdio, terminal, exit, clocks and random by their capabilities; sockets and outgoing HTTP are refused. Each refusal ' +
+    'sockets to the addresses and ports of its network: capabilities, outgoing HTTP to the origins of its http:outbound: ' +
+    'capabilities, stdio, terminal, exit, clocks and random by their capabilities. Each refusal ' +
     'prints `wpack: denied <kind> <what>: <why>` (and a JSON line in --audit-log). The exit code is the component\'s.';
   static override examples = [
     '<%= config.bin %> run app.wpack --policy host-policy.json --dir ./data::/data --env APP_MODE=fast -- input.txt',
@@ -38,25 +34,11 @@ export default class Run extends WpackCommand {
 
   async run(): Promise<void> {
     const { args, argv, flags } = await this.parse(Run);
-    const policy = await loadPolicy(flags.policy);
     const guestArgs = argv.slice(1).map(String);
-    await withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
-      const held: string[] = [];
-      const printer: Printer = {
-        log: (l) => (flags.quiet ? held.push(l) : toStderr(`${l}\n`)),
-        jsonEnabled: () => false,
-        version: this.config.version,
-      };
-      const { report, label } = await checkAndReport(printer, args.bundle, file, ociDigest, { policy, policyFile: flags.policy }, { format: 'text' });
-      // `wpack run` executes only what the gate verified, whatever the policy's mode.
-      if (!report.verified) {
-        for (const l of held) toStderr(`${l}\n`);
-        throw new VerifierError('VERIFICATION_FAILED', `${label} did not pass ${flags.policy}: nothing was run`, { category: 'denied' });
-      }
-      const { manifest, component } = await readVerifiedComponent(file, report.digest);
+    await withGatedComponent(args.bundle, flags, this.config.version, async (manifest, component) => {
       const grants = resolveGrants(manifest.capabilities, { dirs: flags.dir ?? [], env: flags.env ?? [], args: guestArgs, program: manifest.name });
       const denials = denialSink({ auditLog: flags['audit-log'], write: toStderr });
-      const outcome = await runComponent(component, { grants, denials });
+      const outcome = await runComponent(component, { grants, denials, notice: (l) => toStderr(`${l}\n`) });
       if (outcome.trap !== undefined) toStderr(`wpack: the component trapped: ${outcome.trap}\n`);
       process.exitCode = outcome.code;
     });

@@ -12,7 +12,22 @@ export interface Shim {
   random: { random: Iface; insecure: Iface; insecureSeed: Iface };
   io: { error: Iface; poll: Iface; streams: Iface };
   filesystem: { types: Iface & { filesystemErrorCode: unknown }; _createPreopenDescriptor(host: string): object };
-  http: { types: Iface };
+  sockets: {
+    network: Iface;
+    instanceNetwork: Iface;
+    ipNameLookup: Iface & { ResolveAddressStream: unknown };
+    tcp: { TcpSocket: unknown };
+    tcpCreateSocket: Iface;
+    udp: { UdpSocket: unknown; IncomingDatagramStream: unknown; OutgoingDatagramStream: unknown };
+    udpCreateSocket: Iface;
+  };
+  http: { types: Iface; outgoingHandler: Iface; HTTPServer: new (handler: { handle(request: unknown, outparam: unknown): void }) => HttpServer };
+}
+
+/** The shim's HTTP server: it listens in the shim's I/O worker and calls the handler on this thread. */
+export interface HttpServer {
+  listen(port: number | string, host?: string): void;
+  stop(): void;
 }
 
 let loaded: Promise<Shim> | undefined;

@@ -1,0 +1,42 @@
+import { writeSync } from 'node:fs';
+import type { LockedManifest } from '@wpack/manifest';
+import { readVerifiedComponent } from '@wpack/runtime';
+import { loadPolicy, VerifierError } from '@wpack/verifier';
+import { withLocalBundle } from './bundle-source.js';
+import { checkAndReport, type Printer } from './gate-output.js';
+import { pullOptions } from './registry-flags.js';
+
+type RegistryFlagValues = Parameters<typeof pullOptions>[0];
+
+export const toStderr = (line: string): void => void writeSync(2, line);
+
+/**
+ * The gate in front of `wpack run` and `wpack serve`: exactly `verify --policy`,
+ * its report on stderr (stdout belongs to the component; `quiet` holds it back
+ * unless it denies). Only a verified bundle's component, read again and checked
+ * against the digest the gate verified, reaches `use`.
+ */
+export async function withGatedComponent<T>(
+  bundle: string,
+  flags: RegistryFlagValues & { policy: string; quiet: boolean },
+  version: string,
+  use: (manifest: LockedManifest, component: Buffer) => Promise<T>,
+): Promise<T> {
+  const policy = await loadPolicy(flags.policy);
+  return withLocalBundle(bundle, pullOptions(flags), async (file, ociDigest) => {
+    const held: string[] = [];
+    const printer: Printer = {
+      log: (l) => (flags.quiet ? held.push(l) : toStderr(`${l}\n`)),
+      jsonEnabled: () => false,
+      version,
+    };
+    const { report, label } = await checkAndReport(printer, bundle, file, ociDigest, { policy, policyFile: flags.policy }, { format: 'text' });
+    // Only what the gate verified is loaded, whatever the policy's mode.
+    if (!report.verified) {
+      for (const l of held) toStderr(`${l}\n`);
+      throw new VerifierError('VERIFICATION_FAILED', `${label} did not pass ${flags.policy}: nothing was run`, { category: 'denied' });
+    }
+    const { manifest, component } = await readVerifiedComponent(file, report.digest);
+    return use(manifest, component);
+  });
+}
