@@ -78,7 +78,8 @@ const jcoBin = join(REPO_ROOT, 'node_modules', '.bin', 'jco');
 const probeRun = spawnSync(jcoBin, ['run', '--help'], { stdio: 'ignore', timeout: 60_000 });
 if (probeRun.status === 0) {
   try {
-    jco = timeCommand(jcoBin, ['run', probe, 'args'], { NODE_OPTIONS: '--experimental-wasm-extended-const' });
+    // jco run starts its own node for the transpiled component; JCO_RUN_ARGS reaches that node (NODE_OPTIONS may not carry V8 flags).
+    jco = timeCommand(jcoBin, ['run', probe, 'args'], { JCO_RUN_ARGS: '--experimental-wasm-extended-const' });
   } catch (err) {
     jco = `did not run here: ${(err as Error).message.split('\n')[0] ?? ''}`.slice(0, 120);
   }

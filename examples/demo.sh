@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the sample component: build it, write its manifest, bundle
-# it reproducibly, sign it with a fresh key, inspect and verify it, then gate
-# it against a host policy and hand it to a runtime directory.
+# it reproducibly, sign it with a fresh key, inspect and verify it, gate it
+# against a host policy, extract it, and finally run it with `wpack run`,
+# which grants the component exactly what the policy let through.
 set -euo pipefail
 cd "$(dirname "$0")/hello"
 wpack() { node ../../packages/cli/bin/run.js "$@"; }
@@ -59,3 +60,17 @@ wpack verify build/hello.wpack --policy build/host-policy.json
 step extract build/hello.wpack build/extracted --policy build/host-policy.json --force
 wpack extract build/hello.wpack build/extracted --policy build/host-policy.json --force
 ls -R build/extracted
+
+# wpack as the loader: the gate again, then the component in-process with
+# exactly what it was granted: /data read-only (the host's examples/hello),
+# the one APP_ variable handed over, nothing else of the host.
+step run build/hello.wpack --policy build/host-policy.json --quiet --dir .::/data --env APP_STYLE=loud -- Ada
+wpack run build/hello.wpack --policy build/host-policy.json --quiet --dir .::/data --env APP_STYLE=loud -- Ada
+
+# Asking for more than the manifest declares is refused before anything runs.
+step run build/hello.wpack --policy build/host-policy.json --quiet --dir .::/etc -- Ada
+if wpack run build/hello.wpack --policy build/host-policy.json --quiet --dir .::/etc -- Ada; then
+  echo "unexpected: /etc lies in no filesystem capability of the manifest" >&2
+  exit 1
+fi
+echo "(exit 2: /etc is not a path the manifest declares, so nothing ran)"
