@@ -12,7 +12,7 @@ import { generateKeyPair, loadPrivateKey, signBundle } from '@wpack/signatures';
 import { makeBenchProject, REPO_ROOT, row, timeCommand, timeNode, WPACK_BIN, type Timing } from './measure.js';
 import type * as RunFixtures from '../test/fixtures/run-build.js';
 
-const CAPS = ['env:APP_*', 'exit', 'stdio:stdout', 'stdio:stderr', 'stdio:stdin', 'terminal', 'clock:wall', 'clock:monotonic', 'random:insecure', 'filesystem:read:/data', 'network:outbound:127.0.0.1:9'];
+const CAPS = ['env:APP_*', 'exit', 'stdio:stdout', 'stdio:stderr', 'stdio:stdin', 'terminal', 'clock:wall', 'clock:monotonic', 'random:insecure', 'filesystem:read:/data', 'network:outbound:127.0.0.1:9', 'network:inbound:9999', 'network:dns'];
 const scratch = join(REPO_ROOT, '.bench', 'run');
 rmSync(scratch, { recursive: true, force: true });
 mkdirSync(join(scratch, 'host'), { recursive: true });
@@ -65,6 +65,8 @@ const imports = {
   'wasi:filesystem/types': f.types, 'wasi:filesystem/preopens': f.preopens, 'wasi:io/error': io.error, 'wasi:io/poll': io.poll, 'wasi:io/streams': io.streams,
   'wasi:sockets/instance-network': shim.sockets.instanceNetwork, 'wasi:sockets/tcp-create-socket': shim.sockets.tcpCreateSocket,
   'wasi:sockets/network': shim.sockets.network, 'wasi:sockets/tcp': shim.sockets.tcp,
+  'wasi:sockets/udp': shim.sockets.udp, 'wasi:sockets/udp-create-socket': shim.sockets.udpCreateSocket,
+  'wasi:sockets/ip-name-lookup': shim.sockets.ipNameLookup,
 };
 const inst = await instantiate(async (n) => WebAssembly.compile(await readFile(${JSON.stringify(entry)} + '/' + n)), imports);
 inst['wasi:cli/run@0.2.12'].run();
