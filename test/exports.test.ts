@@ -160,6 +160,7 @@ const PINNED: Record<string, readonly string[]> = {
     'denialSink',
     'entryDir',
     'parseListenAddress',
+    'preloadRuntime',
     'readVerifiedComponent',
     'resolveGrants',
     'runComponent',

@@ -7,7 +7,7 @@ export type { AuditRecord, DenialKind, DenialOptions, DenialSink } from './denia
 export { resolveGrants } from './grants.js';
 export type { Preopen, RunGrants, RunRequest } from './grants.js';
 export { entryDir } from './cache.js';
-export { checkRunnable, runComponent } from './run.js';
+export { checkRunnable, preloadRuntime, runComponent } from './run.js';
 export type { RunOptions, RunOutcome } from './run.js';
 export { readVerifiedComponent } from './verified.js';
 export { runtimeArgs } from './run-args.js';

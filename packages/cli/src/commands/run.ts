@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { denialSink, resolveGrants, runComponent } from '@wpack/runtime';
+import { denialSink, preloadRuntime, resolveGrants, runComponent } from '@wpack/runtime';
 import { WpackCommand } from '../base-command.js';
 import { toStderr, withGatedComponent } from '../run-gate.js';
 import { bundleDigestFlag, registryFlags } from '../registry-flags.js';
@@ -35,6 +35,8 @@ export default class Run extends WpackCommand {
   async run(): Promise<void> {
     const { args, argv, flags } = await this.parse(Run);
     const guestArgs = argv.slice(1).map(String);
+    // The WASI library loads while the gate runs; the component waits for the verdict.
+    preloadRuntime();
     await withGatedComponent(args.bundle, flags, this.config.version, async (manifest, component) => {
       const grants = resolveGrants(manifest.capabilities, { dirs: flags.dir ?? [], env: flags.env ?? [], args: guestArgs, program: manifest.name });
       const denials = denialSink({ auditLog: flags['audit-log'], write: toStderr });
