@@ -154,6 +154,18 @@ const PINNED: Record<string, readonly string[]> = {
     'validatePolicyDocument',
     'wasiPackages',
   ],
+  admission: [
+    'ADMISSION_API_VERSION',
+    'BadReview',
+    'CHECKED_KINDS',
+    'EXTERNAL_DATA_API_VERSION',
+    'ImageVerdicts',
+    'admissionMetrics',
+    'parseReview',
+    'podImages',
+    'reviewResponse',
+    'startAdmissionServer',
+  ],
   runtime: [
     'checkRunnable',
     'checkServable',

@@ -324,25 +324,32 @@ function freePort(): Promise<number> {
 
 /**
  * A CA (EC P-256) and a server certificate it signed for IP:127.0.0.1 and
- * DNS:localhost, both valid for two days.
+ * DNS:localhost, both valid for two days, in `dir/<sub>/`. Given `ca` (from an
+ * earlier call), the certificate is signed by that CA instead of a new one.
  */
-async function makeServerCertificate(dir: string): Promise<{ caFile: string; certificate: string; key: string }> {
-  const tlsDir = join(dir, 'tls');
+export async function makeServerCertificate(
+  dir: string,
+  sub = 'tls',
+  ca?: { caFile: string; caKey: string },
+): Promise<{ caFile: string; caKey: string; certificate: string; key: string }> {
+  const tlsDir = join(dir, sub);
   await mkdir(tlsDir);
-  const caKey = join(tlsDir, 'ca.key');
-  const caFile = join(tlsDir, 'ca.pem');
+  const caKey = ca?.caKey ?? join(tlsDir, 'ca.key');
+  const caFile = ca?.caFile ?? join(tlsDir, 'ca.pem');
   const key = join(tlsDir, 'server.key');
   const csr = join(tlsDir, 'server.csr');
   const certificate = join(tlsDir, 'server.pem');
   const ecKey = (out: string): string[] => ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', out];
 
-  await runTool('openssl', ecKey(caKey), tlsDir);
-  const caConfig = await opensslConfig(tlsDir, 'ca', 'wpack test CA', [
-    'basicConstraints = critical,CA:TRUE',
-    'keyUsage = critical,keyCertSign,cRLSign',
-    'subjectKeyIdentifier = hash',
-  ]);
-  await runTool('openssl', ['req', '-x509', '-new', '-key', caKey, '-config', caConfig, '-extensions', 'ext', '-days', '2', '-out', caFile], tlsDir);
+  if (ca === undefined) {
+    await runTool('openssl', ecKey(caKey), tlsDir);
+    const caConfig = await opensslConfig(tlsDir, 'ca', 'wpack test CA', [
+      'basicConstraints = critical,CA:TRUE',
+      'keyUsage = critical,keyCertSign,cRLSign',
+      'subjectKeyIdentifier = hash',
+    ]);
+    await runTool('openssl', ['req', '-x509', '-new', '-key', caKey, '-config', caConfig, '-extensions', 'ext', '-days', '2', '-out', caFile], tlsDir);
+  }
 
   await runTool('openssl', ecKey(key), tlsDir);
   const serverConfig = await opensslConfig(tlsDir, 'server', '127.0.0.1', [
@@ -359,7 +366,7 @@ async function makeServerCertificate(dir: string): Promise<{ caFile: string; cer
     ['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKey, '-set_serial', `0x${randomBytes(16).toString('hex')}`, '-days', '2', '-extfile', serverConfig, '-extensions', 'ext', '-out', certificate],
     tlsDir,
   );
-  return { caFile, certificate, key };
+  return { caFile, caKey, certificate, key };
 }
 
 /** An openssl config with a fixed subject (no prompts) and an [ext] section. */

@@ -1,0 +1,166 @@
+/**
+ * One verdict per image, as `wpack verify <ref> --policy` would give it.
+ *
+ * A tag is resolved to its digest on every review (a tag can move; the pod
+ * will run what the tag names now). Verdicts are cached by (policy digest,
+ * repository, component manifest digest), never by tag, for `ttlMs`: the
+ * content of a digest cannot change, but a key can expire or a signer be
+ * removed. Concurrent reviews of one image share one pull and one gate
+ * (single flight). A registry failure is not a verdict: the image is denied
+ * for this review (fail closed) and nothing is cached.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WpackError } from '@wpack/core';
+import { pullBundle } from '@wpack/manifest';
+import { parseReference, RegistryError, RemoteRepository, type ClientOptions, type Reference } from '@wpack/registry-client';
+import { runGate, type GateReport, type LoadedPolicy } from '@wpack/verifier';
+
+export type VerdictKind = 'allowed' | 'denied' | 'error';
+
+export interface ImageVerdict {
+  /** The image as the pod names it. */
+  image: string;
+  verdict: VerdictKind;
+  /** `registry/repository@sha256:…`: what was (or would be) verified. */
+  pinned?: string;
+  /** The component manifest digest the image resolved to. */
+  digest?: string;
+  /** The bundle's digest (its locked wpack.json), once pulled. */
+  bundleDigest?: string;
+  /** Codes of the failing findings (denied), or of the failure (error). */
+  codes: string[];
+  /** `CODE: message` of each warning finding. */
+  warnings: string[];
+  /** One line: why it was denied or could not be checked. */
+  reason?: string;
+  /** True when the verdict came from the cache. */
+  cached: boolean;
+}
+
+export interface VerdictEvents {
+  /** A bundle was pulled and gated, taking this long. */
+  gated?(ms: number, verdict: VerdictKind): void;
+  cacheHit?(): void;
+  registryError?(): void;
+}
+
+export interface VerdictOptions {
+  policy: LoadedPolicy;
+  /** sha256 of the policy's bytes: part of every cache key. */
+  policyDigest: string;
+  client?: ClientOptions;
+  ttlMs: number;
+  /** Directory for pulled bundles (each removed after its gate). */
+  scratch: string;
+  events?: VerdictEvents;
+  /** Clock for the cache (tests). */
+  now?: () => number;
+}
+
+interface Settled {
+  verdict: Omit<ImageVerdict, 'image' | 'cached'>;
+  expires: number;
+}
+
+export class ImageVerdicts {
+  readonly #options: VerdictOptions;
+  readonly #cache = new Map<string, Settled>();
+  readonly #inflight = new Map<string, Promise<Omit<ImageVerdict, 'image' | 'cached'>>>();
+  #pulls = 0;
+
+  constructor(options: VerdictOptions) {
+    this.#options = options;
+  }
+
+  /** Bundles pulled so far (each image once per cache lifetime). */
+  get pulls(): number {
+    return this.#pulls;
+  }
+
+  async check(image: string): Promise<ImageVerdict> {
+    let ref: Reference;
+    try {
+      ref = parseReference(image);
+    } catch (err) {
+      return { image, verdict: 'denied', codes: ['INVALID_REFERENCE'], warnings: [], reason: `INVALID_REFERENCE: ${message(err)}`, cached: false };
+    }
+    const repository = `${ref.registry}/${ref.repository}`;
+    let digest: string;
+    try {
+      digest = ref.digest ?? (await this.#resolve(ref));
+    } catch (err) {
+      this.#options.events?.registryError?.();
+      return { image, verdict: 'error', codes: [codeOf(err)], warnings: [], reason: `${codeOf(err)}: could not resolve ${ref.tag ?? 'latest'}: ${message(err)} (fail closed)`, cached: false };
+    }
+    const key = `${this.#options.policyDigest} ${repository}@${digest}`;
+    const now = (this.#options.now ?? Date.now)();
+    const hit = this.#cache.get(key);
+    if (hit !== undefined && hit.expires > now) {
+      this.#options.events?.cacheHit?.();
+      return { image, ...hit.verdict, cached: true };
+    }
+    let flight = this.#inflight.get(key);
+    if (flight === undefined) {
+      flight = this.#gate({ registry: ref.registry, repository: ref.repository, digest }, repository, key).finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, flight);
+    }
+    return { image, ...(await flight), cached: false };
+  }
+
+  async #resolve(ref: Reference): Promise<string> {
+    const repo = RemoteRepository.open(ref, this.#options.client ?? {});
+    try {
+      return (await repo.resolve(ref.tag ?? 'latest')).digest;
+    } finally {
+      await repo.close();
+    }
+  }
+
+  async #gate(ref: Reference & { digest: string }, repository: string, key: string): Promise<Omit<ImageVerdict, 'image' | 'cached'>> {
+    const started = performance.now();
+    const pinned = `${repository}@${ref.digest}`;
+    const dir = await mkdtemp(join(this.#options.scratch, 'review-'));
+    let verdict: Omit<ImageVerdict, 'image' | 'cached'>;
+    try {
+      const file = join(dir, 'bundle.wpack');
+      const pulled = await pullBundle(ref, file, this.#options.client ?? {});
+      this.#pulls += 1;
+      const report = await runGate(file, this.#options.policy, { repository });
+      verdict = fromReport(report, pinned, ref.digest, pulled.bundleDigest);
+    } catch (err) {
+      if (err instanceof RegistryError || !(err instanceof WpackError)) {
+        this.#options.events?.registryError?.();
+        verdict = { verdict: 'error', pinned, digest: ref.digest, codes: [codeOf(err)], warnings: [], reason: `${codeOf(err)}: could not pull ${pinned}: ${message(err)} (fail closed)` };
+      } else {
+        // The content itself is not a valid bundle: that is a verdict, as final as its digest.
+        const code = codeOf(err);
+        verdict = { verdict: 'denied', pinned, digest: ref.digest, codes: [code], warnings: [], reason: `${code}: ${message(err)}` };
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    this.#options.events?.gated?.(performance.now() - started, verdict.verdict);
+    if (verdict.verdict !== 'error') this.#cache.set(key, { verdict, expires: (this.#options.now ?? Date.now)() + this.#options.ttlMs });
+    return verdict;
+  }
+}
+
+function fromReport(report: GateReport, pinned: string, digest: string, bundleDigest: string): Omit<ImageVerdict, 'image' | 'cached'> {
+  const errors = report.findings.filter((f) => f.severity === 'error');
+  const warnings = report.findings.filter((f) => f.severity === 'warning').map((f) => `${f.code}: ${f.message}`);
+  const codes = [...new Set(errors.map((f) => f.code))];
+  // `mode: warn` reports a failing gate without enforcing it.
+  if (report.verified || !report.enforced) {
+    return { verdict: 'allowed', pinned, digest, bundleDigest, codes: report.verified ? [] : codes, warnings: report.verified ? warnings : [...warnings, ...errors.map((f) => `${f.code}: ${f.message} (policy mode warn: not enforced)`)] };
+  }
+  return { verdict: 'denied', pinned, digest, bundleDigest, codes, warnings, reason: errors.map((f) => `${f.code}: ${f.message}`).join('; ') };
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function codeOf(err: unknown): string {
+  return err instanceof WpackError ? (err as WpackError).code : 'REGISTRY_ERROR';
+}
