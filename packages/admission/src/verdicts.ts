@@ -1,8 +1,11 @@
 /**
  * One verdict per image, as `wpack verify <ref> --policy` would give it.
  *
- * A tag is resolved to its digest on every review (a tag can move; the pod
- * will run what the tag names now). Verdicts are cached by (policy digest,
+ * A tag is resolved to its digest, and the resolution is kept for `tagTtlMs`
+ * at most (default 5 s): a tag can move, and the kubelet pulls what it names
+ * when the pod starts, so a pod named by tag is never pinned by admission
+ * alone (pin images by digest for that); a few seconds add nothing to that
+ * race. Concurrent resolutions of one tag share one request. Verdicts are cached by (policy digest,
  * repository, component manifest digest), never by tag, for `ttlMs`: the
  * content of a digest cannot change, but a key can expire or a signer be
  * removed. Concurrent reviews of one image share one pull and one gate
@@ -51,6 +54,8 @@ export interface VerdictOptions {
   policyDigest: string;
   client?: ClientOptions;
   ttlMs: number;
+  /** How long a tag's resolution to a digest is kept; 0 resolves on every review. Default 5 s. */
+  tagTtlMs?: number;
   /** Directory for pulled bundles (each removed after its gate). */
   scratch: string;
   events?: VerdictEvents;
@@ -67,6 +72,9 @@ export class ImageVerdicts {
   readonly #options: VerdictOptions;
   readonly #cache = new Map<string, Settled>();
   readonly #inflight = new Map<string, Promise<Omit<ImageVerdict, 'image' | 'cached'>>>();
+  /** One client per repository, kept open: a tag is resolved on every review, over a warm connection. */
+  readonly #repositories = new Map<string, RemoteRepository>();
+  readonly #tags = new Map<string, { digest: Promise<string>; expires: number }>();
   #pulls = 0;
 
   constructor(options: VerdictOptions) {
@@ -108,13 +116,33 @@ export class ImageVerdicts {
     return { image, ...(await flight), cached: false };
   }
 
-  async #resolve(ref: Reference): Promise<string> {
-    const repo = RemoteRepository.open(ref, this.#options.client ?? {});
-    try {
-      return (await repo.resolve(ref.tag ?? 'latest')).digest;
-    } finally {
-      await repo.close();
-    }
+  #resolve(ref: Reference): Promise<string> {
+    const name = `${ref.registry}/${ref.repository}`;
+    const tag = ref.tag ?? 'latest';
+    const key = `${name}:${tag}`;
+    const now = (this.#options.now ?? Date.now)();
+    const known = this.#tags.get(key);
+    if (known !== undefined && known.expires > now) return known.digest;
+    let repo = this.#repositories.get(name);
+    if (repo === undefined) this.#repositories.set(name, (repo = RemoteRepository.open(ref, this.#options.client ?? {})));
+    const digest = repo.resolve(tag).then((d) => d.digest);
+    // Shared while in flight, then kept for the tag TTL; a failure is not kept.
+    const entry = { digest, expires: Number.POSITIVE_INFINITY };
+    this.#tags.set(key, entry);
+    digest.then(
+      () => (entry.expires = (this.#options.now ?? Date.now)() + (this.#options.tagTtlMs ?? 5000)),
+      () => this.#tags.delete(key),
+    );
+    return digest;
+  }
+
+  /** Closes the registry connections kept open, waiting at most `graceMs` for requests still in flight (a stalled registry never ends them). */
+  async close(graceMs = 1000): Promise<void> {
+    const open = [...this.#repositories.values()];
+    this.#repositories.clear();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(open.map((r) => r.close())), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
   }
 
   async #gate(ref: Reference & { digest: string }, repository: string, key: string): Promise<Omit<ImageVerdict, 'image' | 'cached'>> {

@@ -32,6 +32,7 @@ export default class AdmissionServe extends WpackCommand {
     'tls-key': Flags.file({ description: 'PEM private key of the certificate', required: true }),
     'runtime-class': Flags.string({ description: 'check only pods with this runtimeClassName (repeatable); without it every pod is checked', multiple: true }),
     'cache-ttl': Flags.string({ description: 'how long a verdict on a digest is kept', default: '10m' }),
+    'tag-ttl': Flags.string({ description: 'how long a tag\'s resolution to a digest is kept (0s: resolve on every review)', default: '5s' }),
     timeout: Flags.string({ description: 'a review not decided in this time is denied (keep it under the webhook\'s timeoutSeconds)', default: '8s' }),
     'tls-reload-interval': Flags.string({ description: 'how often the certificate files are checked for a change', default: '10s' }),
   };
@@ -40,6 +41,7 @@ export default class AdmissionServe extends WpackCommand {
     const { flags } = await this.parse(AdmissionServe);
     const address = parseListenAddress(flags.addr);
     const ttlMs = parseDuration('cache-ttl', flags['cache-ttl']);
+    const tagTtlMs = flags['tag-ttl'] === '0s' || flags['tag-ttl'] === '0' ? 0 : parseDuration('tag-ttl', flags['tag-ttl']);
     const timeoutMs = parseDuration('timeout', flags.timeout);
     const reloadIntervalMs = parseDuration('tls-reload-interval', flags['tls-reload-interval']);
     const policy = await loadPolicy(flags.policy);
@@ -48,7 +50,7 @@ export default class AdmissionServe extends WpackCommand {
     const scratch = await mkdtemp(join(tmpdir(), 'wpack-admission-'));
     try {
       const metrics = admissionMetrics();
-      const verdicts = new ImageVerdicts({ policy, policyDigest, client: clientOptions(flags), ttlMs, scratch, events: metrics.events });
+      const verdicts = new ImageVerdicts({ policy, policyDigest, client: clientOptions(flags), ttlMs, tagTtlMs, scratch, events: metrics.events });
       const server = await startAdmissionServer({
         verdicts,
         metrics,
@@ -65,7 +67,7 @@ export default class AdmissionServe extends WpackCommand {
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           log({ time: new Date().toISOString(), event: 'stopping', signal });
-          void server.close().then(resolve);
+          void server.close().then(() => verdicts.close()).then(resolve);
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
