@@ -9,3 +9,5 @@ export { EXTERNAL_DATA_API_VERSION, startAdmissionServer } from './server.js';
 export type { AdmissionServer, AdmissionServerOptions } from './server.js';
 export { ImageVerdicts } from './verdicts.js';
 export type { ImageVerdict, VerdictEvents, VerdictKind, VerdictOptions } from './verdicts.js';
+export { installObjects, policyConfig, renderYaml } from './manifests.js';
+export type { InstallOptions, PolicyConfig } from './manifests.js';
