@@ -161,6 +161,8 @@ const PINNED: Record<string, readonly string[]> = {
     'EXTERNAL_DATA_API_VERSION',
     'ImageVerdicts',
     'admissionMetrics',
+    'exportPolicy',
+    'globToRegExp',
     'installObjects',
     'parseReview',
     'policyConfig',

@@ -11,3 +11,5 @@ export { ImageVerdicts } from './verdicts.js';
 export type { ImageVerdict, VerdictEvents, VerdictKind, VerdictOptions } from './verdicts.js';
 export { installObjects, policyConfig, renderYaml } from './manifests.js';
 export type { InstallOptions, PolicyConfig } from './manifests.js';
+export { exportPolicy, globToRegExp } from './export.js';
+export type { ExportTarget, PolicyExport } from './export.js';
