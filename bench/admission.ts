@@ -3,8 +3,8 @@
 //
 //   cold   20 distinct images reviewed at once: one resolve, pull and gate each
 //          baseline: `wpack verify <ref> --policy` of one image (whole process)
-//   warm   4000 reviews, 50 at a time, over the same 20 images (tags resolved
-//          on every review, verdicts from the cache)
+//   warm   4000 reviews, 50 at a time, then 10 at a time, over the same 20
+//          images (tags re-resolved after --tag-ttl, verdicts from the cache)
 //          baseline: GET /healthz of the same server, 50 at a time (HTTPS floor)
 //
 // Targets (issue: admission): warm p99 < 20 ms and ≥ 1000 reviews/s.
@@ -111,7 +111,10 @@ try {
   const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
   const cold = await load(IMAGES, IMAGES, (i) => review(images[i] ?? ''));
+  // One unmeasured round first: the server's code paths compiled, the client's connections open.
+  await load(1000, PARALLEL, (i) => review(images[i % IMAGES] ?? ''));
   const warm = await load(WARM_REVIEWS, PARALLEL, (i) => review(images[i % IMAGES] ?? ''));
+  const warmTen = await load(WARM_REVIEWS, 10, (i) => review(images[i % IMAGES] ?? ''));
   const floor = await load(WARM_REVIEWS, PARALLEL, async () => {
     const started = performance.now();
     await call('GET', '/healthz');
@@ -125,9 +128,11 @@ try {
   console.log(`wpack admission serve, ${String(IMAGES)} images on a local Distribution registry, TLS, ${String(PARALLEL)} in parallel`);
   console.log(row('cold: 20 images at once, p50 / p99', `${ms(pct(cold.latencies, 50))} / ${ms(pct(cold.latencies, 99))}`, `${String(gates)} pulls + gates in all`));
   console.log(row('  baseline: wpack verify <ref> --policy (one image, process)', `${(verify.seconds * 1000).toFixed(0)} ms`));
-  console.log(row('warm: reviews per second', `${(WARM_REVIEWS / warm.seconds).toFixed(0)} /s`, 'target ≥ 1000 /s'));
-  console.log(row('warm: p50 / p90 / p99', `${ms(pct(warm.latencies, 50))} / ${ms(pct(warm.latencies, 90))} / ${ms(pct(warm.latencies, 99))}`, 'target p99 < 20 ms'));
-  console.log(row('  baseline: GET /healthz per second', `${(WARM_REVIEWS / floor.seconds).toFixed(0)} /s`, `p50 ${ms(pct(floor.latencies, 50))}, p99 ${ms(pct(floor.latencies, 99))}`));
+  console.log(row(`warm, ${String(PARALLEL)} in parallel: reviews per second`, `${(WARM_REVIEWS / warm.seconds).toFixed(0)} /s`, 'target ≥ 1000 /s'));
+  console.log(row(`warm, ${String(PARALLEL)} in parallel: p50 / p90 / p99`, `${ms(pct(warm.latencies, 50))} / ${ms(pct(warm.latencies, 90))} / ${ms(pct(warm.latencies, 99))}`, 'target p99 < 20 ms'));
+  console.log(row('warm, 10 in parallel: reviews per second', `${(WARM_REVIEWS / warmTen.seconds).toFixed(0)} /s`));
+  console.log(row('warm, 10 in parallel: p50 / p90 / p99', `${ms(pct(warmTen.latencies, 50))} / ${ms(pct(warmTen.latencies, 90))} / ${ms(pct(warmTen.latencies, 99))}`));
+  console.log(row(`  baseline: GET /healthz, ${String(PARALLEL)} in parallel`, `${(WARM_REVIEWS / floor.seconds).toFixed(0)} /s`, `p50 ${ms(pct(floor.latencies, 50))}, p99 ${ms(pct(floor.latencies, 99))}`));
 } finally {
   stopServer('SIGTERM');
   await reg.stop();
