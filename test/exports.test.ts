@@ -178,7 +178,6 @@ const PINNED: Record<string, readonly string[]> = {
     'entryDir',
     'parseListenAddress',
     'preloadRuntime',
-    'readVerifiedComponent',
     'resolveGrants',
     'runComponent',
     'runtimeArgs',

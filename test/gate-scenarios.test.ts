@@ -1032,6 +1032,24 @@ void describe('gate scenarios: runGate on the local file', () => {
   }
 });
 
+void describe('gate scenarios: keepComponent hands back exactly the verified bytes', () => {
+  void test('a verified bundle: its manifest and component.wasm as bundled; a tampered one: nothing', async () => {
+    const ok = SCENARIOS.find((s) => s.id === 'cli-ok');
+    const tampered = SCENARIOS.find((s) => s.id === 'tampered-component');
+    assert.ok(ok !== undefined && tampered !== undefined);
+    const kept = await runGate(bundlePath(ok.bundle), await loadPolicy(policyPath(ok)), { keepComponent: true });
+    const { dataOffset, size } = await entryData(bundlePath(ok.bundle), 'component.wasm');
+    const onDisk = (await readFile(bundlePath(ok.bundle))).subarray(dataOffset, dataOffset + size);
+    assert.ok(kept.verifiedBundle !== undefined);
+    assert.ok(kept.verifiedBundle.component.equals(onDisk));
+    assert.equal(kept.verifiedBundle.manifest.name, kept.name);
+    const bad = await runGate(bundlePath(tampered.bundle), await loadPolicy(policyPath(tampered)), { keepComponent: true });
+    assert.equal(bad.verifiedBundle, undefined);
+    const plain = await runGate(bundlePath(ok.bundle), await loadPolicy(policyPath(ok)));
+    assert.equal(plain.verifiedBundle, undefined, 'only when asked');
+  });
+});
+
 void describe('gate scenarios: wpack verify <file> --policy (CLI)', { concurrency: 2 }, () => {
   for (const s of SCENARIOS.filter((x) => x.cli === true)) {
     void test(`${s.id}: exit code and JSON report`, async () => {

@@ -40,7 +40,7 @@ export interface Printer {
 }
 
 /** What to check a bundle against: a host policy (the gate), or keys and identities (the quick check). */
-export type Check = { policy: LoadedPolicy; policyFile: string } | { signatures: SignaturePolicy };
+export type Check = { policy: LoadedPolicy; policyFile: string; keepComponent?: boolean } | { signatures: SignaturePolicy };
 
 /**
  * Runs the gate or the quick check on a local file (pulled from `argument`
@@ -57,7 +57,9 @@ export async function checkAndReport(
 ): Promise<{ report: GateReport; result: VerifyResult; label: string }> {
   const repository = ociDigest !== undefined ? await repositoryOf(argument) : undefined;
   const report =
-    'policy' in check ? await runGate(file, check.policy, repository !== undefined ? { repository } : {}) : await runSignatureCheck(file, check.signatures);
+    'policy' in check
+      ? await runGate(file, check.policy, { ...(repository !== undefined ? { repository } : {}), ...(check.keepComponent === true ? { keepComponent: true } : {}) })
+      : await runSignatureCheck(file, check.signatures);
   const label = ociDigest !== undefined ? pinnedLabel(argument, ociDigest) : file;
   const result = toResult(report, { ociDigest, reference: ociDigest !== undefined ? argument : undefined, policy: 'policy' in check ? check.policy.source : undefined });
   await printReport(out, report, result, flags, { label, policyFile: 'policy' in check ? check.policyFile : undefined });

@@ -1,6 +1,5 @@
 import { writeSync } from 'node:fs';
 import type { LockedManifest } from '@wpack/manifest';
-import { readVerifiedComponent } from '@wpack/runtime';
 import { loadPolicy, VerifierError } from '@wpack/verifier';
 import { withLocalBundle } from './bundle-source.js';
 import { checkAndReport, type Printer } from './gate-output.js';
@@ -13,8 +12,8 @@ export const toStderr = (line: string): void => void writeSync(2, line);
 /**
  * The gate in front of `wpack run` and `wpack serve`: exactly `verify --policy`,
  * its report on stderr (stdout belongs to the component; `quiet` holds it back
- * unless it denies). Only a verified bundle's component, read again and checked
- * against the digest the gate verified, reaches `use`.
+ * unless it denies). Only the component bytes the gate itself read and
+ * verified reach `use`: the file is never read a second time.
  */
 export async function withGatedComponent<T>(
   bundle: string,
@@ -30,13 +29,15 @@ export async function withGatedComponent<T>(
       jsonEnabled: () => false,
       version,
     };
-    const { report, label } = await checkAndReport(printer, bundle, file, ociDigest, { policy, policyFile: flags.policy }, { format: 'text' });
+    const { report, label } = await checkAndReport(printer, bundle, file, ociDigest, { policy, policyFile: flags.policy, keepComponent: true }, { format: 'text' });
     // Only what the gate verified is loaded, whatever the policy's mode.
     if (!report.verified) {
       for (const l of held) toStderr(`${l}\n`);
       throw new VerifierError('VERIFICATION_FAILED', `${label} did not pass ${flags.policy}: nothing was run`, { category: 'denied' });
     }
-    const { manifest, component } = await readVerifiedComponent(file, report.digest);
-    return use(manifest, component);
+    // The very bytes the gate verified: the file is not read again.
+    const verified = report.verifiedBundle;
+    if (verified === undefined) throw new VerifierError('VERIFICATION_FAILED', `${label}: the gate kept no verified component; nothing was run`, { category: 'denied' });
+    return use(verified.manifest, verified.component);
   });
 }

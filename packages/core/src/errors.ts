@@ -64,7 +64,7 @@ export type SignatureErrorCode =
 export type VerifierErrorCode = 'VERIFICATION_FAILED' | 'POLICY_INVALID' | 'POLICY_NOT_FOUND' | 'SIGNER_REQUIRED' | 'UNKNOWN_WORLD';
 
 /** Codes of `wpack run`: what it was asked to run, and what it refuses to grant. */
-export type RuntimeErrorCode = 'RUN_NOT_VERIFIED' | 'NO_RUN_EXPORT' | 'NO_HTTP_HANDLER' | 'HTTP_INBOUND_NOT_GRANTED' | 'UNSUPPORTED_IMPORT' | 'DIR_NOT_GRANTED' | 'ENV_NOT_GRANTED' | 'TRANSPILE_FAILED';
+export type RuntimeErrorCode = 'NO_RUN_EXPORT' | 'NO_HTTP_HANDLER' | 'HTTP_INBOUND_NOT_GRANTED' | 'UNSUPPORTED_IMPORT' | 'DIR_NOT_GRANTED' | 'ENV_NOT_GRANTED' | 'TRANSPILE_FAILED';
 
 /** Codes of the command line itself. */
 export type CliErrorCode = 'USAGE';

@@ -9,7 +9,6 @@ export type { Preopen, RunGrants, RunRequest } from './grants.js';
 export { entryDir } from './cache.js';
 export { checkRunnable, preloadRuntime, runComponent } from './run.js';
 export type { RunOptions, RunOutcome } from './run.js';
-export { readVerifiedComponent } from './verified.js';
 export { runtimeArgs } from './run-args.js';
 export type { ForeignRuntime, RuntimeArgs, RuntimeArgsOptions } from './run-args.js';
 export { checkServable, parseListenAddress, serveComponent } from './serve.js';

@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { loadPolicy, VerifierError } from '@wpack/verifier';
-import { readVerifiedComponent, runtimeArgs, type RuntimeArgs } from '@wpack/runtime';
+import { runtimeArgs, type RuntimeArgs } from '@wpack/runtime';
 import { WpackCommand } from '../base-command.js';
 import { withLocalBundle } from '../bundle-source.js';
 import { checkAndReport, type Printer } from '../gate-output.js';
@@ -34,13 +34,14 @@ export default class RunArgs extends WpackCommand {
     return withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
       const held: string[] = [];
       const printer: Printer = { log: (l) => held.push(l), jsonEnabled: () => false, version: this.config.version };
-      const { report, label } = await checkAndReport(printer, args.bundle, file, ociDigest, { policy, policyFile: flags.policy }, { format: 'text' });
+      const { report, label } = await checkAndReport(printer, args.bundle, file, ociDigest, { policy, policyFile: flags.policy, keepComponent: true }, { format: 'text' });
       if (!report.verified) {
         for (const l of held) writeSync(2, `${l}\n`);
         throw new VerifierError('VERIFICATION_FAILED', `${label} did not pass ${flags.policy}: no run arguments for it`, { category: 'denied' });
       }
-      // The capabilities mapped are those of the bytes the gate verified.
-      const { manifest } = await readVerifiedComponent(file, report.digest);
+      // The capabilities mapped are those of the manifest the gate verified.
+      const manifest = report.verifiedBundle?.manifest;
+      if (manifest === undefined) throw new VerifierError('VERIFICATION_FAILED', `${label}: the gate kept no verified manifest; no run arguments for it`, { category: 'denied' });
       const result = runtimeArgs(manifest.capabilities, flags.runtime, { component: 'component.wasm', name: manifest.name });
       if (!this.jsonEnabled()) {
         if (result.command !== undefined) this.log(result.command.map(shellQuote).join(' '));

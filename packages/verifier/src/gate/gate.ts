@@ -31,6 +31,12 @@ export interface GateOptions {
   repository?: string;
   /** The time keys must be valid at (tests); default now. */
   now?: Date;
+  /**
+   * Hand back, in the report, the verified manifest and component bytes the
+   * gate read (for a loader: what runs is then exactly what was verified,
+   * with no second read of the file).
+   */
+  keepComponent?: boolean;
 }
 
 export interface GateReport {
@@ -45,6 +51,11 @@ export interface GateReport {
   /** Distinct trusted signers: `key:<hint>` or `keyless:<issuer> <subject>` (describeSigner prints them). */
   signers: string[];
   findings: GateFinding[];
+  /**
+   * With `keepComponent`, when every digest matched: the locked manifest and
+   * the component bytes the gate read and verified. Absent otherwise.
+   */
+  verifiedBundle?: { manifest: LockedManifest; component: Buffer };
 }
 
 export async function runGate(file: string, policy: LoadedPolicy, options: GateOptions = {}): Promise<GateReport> {
@@ -55,7 +66,12 @@ export async function runGate(file: string, policy: LoadedPolicy, options: GateO
   await gate.world(policy);
   gate.capabilities(policy);
   gate.limits(policy);
-  return gate.report(policy.mode === 'enforce');
+  const report = gate.report(policy.mode === 'enforce');
+  if (options.keepComponent === true) {
+    const kept = gate.verifiedBundle();
+    if (kept !== undefined) report.verifiedBundle = kept;
+  }
+  return report;
 }
 
 /**
@@ -99,6 +115,7 @@ class Gate {
   private constructor(
     private readonly read: BundleRead,
     private readonly component: ParsedComponent,
+    private readonly componentBytes: Buffer,
   ) {}
 
   /** Reads the archive (sigstore-js loads meanwhile) and parses the component: its types, or only its names. */
@@ -106,7 +123,12 @@ class Gate {
     const warm = warmUpVerifier();
     const { read, componentBytes } = await readArchive(file);
     await warm;
-    return new Gate(read, parseComponent(componentBytes, read.manifest.interface, parse));
+    return new Gate(read, parseComponent(componentBytes, read.manifest.interface, parse), componentBytes);
+  }
+
+  /** The manifest and component bytes, when readBundle checked every digest of them. */
+  verifiedBundle(): { manifest: LockedManifest; component: Buffer } | undefined {
+    return this.read.tampering === undefined ? { manifest: this.read.manifest, component: this.componentBytes } : undefined;
   }
 
   /** 1. Every digest and size matches, and wpack.json records the component's real interface. */
