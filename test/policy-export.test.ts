@@ -56,7 +56,7 @@ void describe('wpack policy export', () => {
     assert.doesNotThrow(() => new ImageValidatingPolicy(ivp as never).validate());
     assert.throws(() => new ImageValidatingPolicy({ ...ivp, spec: { ...ivp.spec, validationActions: ['Block'] } } as never).validate(), 'the schema check can fail');
     const spec = ivp.spec as { matchImageReferences: unknown; attestors: { name: string; cosign: { key?: { data: string }; keyless?: { identities: { issuer: string; subjectRegExp: string }[] } } }[]; attestations: unknown; validations: { expression: string }[] };
-    assert.deepEqual(spec.matchImageReferences, [{ glob: 'ghcr.io/acme/*' }]);
+    assert.deepEqual(spec.matchImageReferences, [{ glob: 'ghcr.io/acme/*' }, { glob: 'ghcr.io/acme/*:*' }, { glob: 'ghcr.io/acme/*@*' }], 'the repository glob, with a tag, with a digest');
     assert.equal(spec.attestors[0]?.cosign.key?.data, pem);
     const identity = spec.attestors[1]?.cosign.keyless?.identities[0];
     assert.equal(identity?.issuer, KEYLESS.keyless.issuer);
@@ -104,6 +104,24 @@ void describe('wpack policy export', () => {
     }
     const two = await exported(['--to', 'kyverno', '--policy', 'two-of.json']);
     assert.ok(JSON.stringify(two.objects).includes('>= 2'), 'Kyverno counts the verified attestors');
+  });
+
+  void test('an allow entry that meets a deny entry is left out of the exact list: the export never admits what wpack denies', async () => {
+    await writeFile(
+      join(work.dir, 'with-deny.json'),
+      JSON.stringify({
+        version: 1,
+        host: { worlds: ['wasi:cli/command@0.2.12'] },
+        signatures: { signers: [KEYLESS] },
+        capabilities: { allow: ['stdio:stdout', 'env:*', 'env:APP_MODE', 'env:AWS_REGION'], deny: ['env:AWS_*'] },
+      }),
+    );
+    for (const to of ['kyverno', 'policy-controller']) {
+      const { objects } = await exported(['--to', to, '--policy', 'with-deny.json']);
+      const text = JSON.stringify(objects);
+      assert.ok(text.includes('env:APP_MODE') && text.includes('stdio:stdout'), to);
+      assert.ok(!text.includes('env:*') && !text.includes('env:AWS_REGION'), `${to}: env:* and env:AWS_REGION meet env:AWS_* and are left out`);
+    }
   });
 
   void test('a keyless subject glob becomes an anchored regular expression that means the same', () => {

@@ -14,6 +14,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { WpackError } from '@wpack/core';
+import { overlaps, parseCapability, parseCapabilityPattern } from '@wpack/manifest';
 import { WPACK_PREDICATE_TYPE } from '@wpack/signatures';
 import { loadPolicy, parsePolicyText, type PolicyDocument } from '@wpack/verifier';
 
@@ -29,7 +30,7 @@ export interface PolicyExport {
 const NEVER = [
   'the WIT world: every import provided by the host, at a compatible version, with compatible types',
   'that the component really imports what wpack.json declares (the digests of the bundle entries)',
-  'containment of capabilities: a declared capability granted only through a glob, a CIDR, a port range or a path prefix of the policy is denied by this export (exact text only); deny rules beyond exact text are not applied',
+  'containment of capabilities: a declared capability granted only through a glob, a CIDR, a port range or a path prefix of the policy is denied by this export (exact text only), and so is every allow entry that meets a deny entry',
   'limits (component and bundle size)',
 ];
 
@@ -42,8 +43,13 @@ interface Source {
   doc: PolicyDocument;
   keys: { name: string; pem: string }[];
   identities: { issuer: string; subject?: string; subjectRegExp?: string }[];
-  allow: string[];
-  deny: string[];
+  /**
+   * The allow entries a declared capability may equal, by exact text, and be
+   * granted by wpack too: an entry that meets any deny entry is left out (a
+   * capability equal to it would meet that deny, and deny wins), and so is
+   * one that is not a capability a manifest can declare.
+   */
+  exact: string[];
   scopes: string[];
   minimum: number;
 }
@@ -62,11 +68,37 @@ async function readSource(policyFile: string): Promise<Source> {
     doc,
     keys,
     identities,
-    allow: doc.capabilities?.allow ?? [],
-    deny: doc.capabilities?.deny ?? [],
+    exact: exactAllow(doc.capabilities?.allow ?? [], doc.capabilities?.deny ?? []),
     scopes: doc.scopes ?? [],
     minimum: doc.signatures.minimum ?? 1,
   };
+}
+
+function exactAllow(allow: readonly string[], deny: readonly string[]): string[] {
+  const denied = deny.map((d) => parseCapabilityPattern(d));
+  return allow.filter((text) => {
+    let cap;
+    try {
+      cap = parseCapability(text);
+    } catch {
+      return false;
+    }
+    return !denied.some((d) => overlaps(d, cap));
+  });
+}
+
+/**
+ * A scope is a repository glob (`*` within a segment, `**` across); a
+ * controller matches the whole reference, tag or digest included. Each scope
+ * becomes the repository itself, with a tag, and with a digest, `**` read as
+ * `*`: the controllers' globs then match at least the references wpack scopes.
+ */
+function referenceGlobs(scopes: readonly string[], all: string): string[] {
+  if (scopes.length === 0) return [all];
+  return scopes.flatMap((scope) => {
+    const repo = scope.replace(/\*\*/g, '*');
+    return [repo, `${repo}:*`, `${repo}@*`];
+  });
 }
 
 const nameOf = (policyFile: string, given?: string): string => {
@@ -102,7 +134,7 @@ function kyverno(src: Source, name: string): PolicyExport {
   ];
   const attestorList = `[${attestors.map((a) => `attestors.${String(a.name)}`).join(', ')}]`;
   const each = (category: string, expr: string) => `!has(images.${category}) || images.${category}.all(image, ${expr})`;
-  const exact = `[${src.allow.map((c) => JSON.stringify(c)).join(', ')}]`;
+  const exact = `[${src.exact.map((c) => JSON.stringify(c)).join(', ')}]`;
   const payload = 'extractPayload(image, attestations.wpack)';
   // The payload is the whole statement for some predicate types and the predicate for others; the wpack predicate has no `predicate` field.
   const predicate = `(has(${payload}.predicate) ? ${payload}.predicate : ${payload})`;
@@ -129,7 +161,7 @@ function kyverno(src: Source, name: string): PolicyExport {
       validationActions: ['Deny'],
       failurePolicy: 'Fail',
       matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'] }] },
-      matchImageReferences: src.scopes.length > 0 ? src.scopes.map((glob) => ({ glob })) : [{ glob: '*' }],
+      matchImageReferences: referenceGlobs(src.scopes, '*').map((glob) => ({ glob })),
       attestors,
       attestations: [{ name: 'wpack', intoto: { type: WPACK_PREDICATE_TYPE } }],
       validations,
@@ -145,7 +177,7 @@ function policyController(src: Source, name: string): PolicyExport {
   if (src.minimum > 1) {
     throw new WpackError('USAGE', `the policy requires ${String(src.minimum)} distinct signers; a ClusterImagePolicy passes when any one authority does: export --to kyverno, or run wpack admission serve`);
   }
-  const allowed = src.allow.map((c) => `  ${JSON.stringify(c)}`).join(',\n');
+  const allowed = src.exact.map((c) => `  ${JSON.stringify(c)}`).join(',\n');
   const rego = [
     'package sigstore',
     '',
@@ -173,7 +205,7 @@ function policyController(src: Source, name: string): PolicyExport {
     metadata: { name, annotations: { 'wpack.dev/not-checked': limits.join(' | ') } },
     spec: {
       mode: 'enforce',
-      images: src.scopes.length > 0 ? src.scopes.map((glob) => ({ glob })) : [{ glob: '**' }],
+      images: referenceGlobs(src.scopes, '**').map((glob) => ({ glob })),
       authorities: src.identities.map((id, i) => ({
         name: `keyless${String(i)}`,
         keyless: {
