@@ -316,6 +316,10 @@ void describe('wpack run: network', () => {
     assert.equal(tcp.stdout, 'ok connected\n', tcp.stderr);
     assert.ok(await eventually(() => granted.tcp.received.includes('hello over tcp')), `received: ${JSON.stringify(granted.tcp.received)}`);
     const udp = await probeRun(['udp', '127.0.0.1', String(granted.udp.port), 'hello over udp'], ['--quiet']);
+    // A stream open to every sender would hear anyone: that is inbound, and port 0 needs network:inbound:*.
+    const open = await probeRun(['udp-open', '127.0.0.1', String(granted.udp.port), 'open stream'], ['--quiet']);
+    assert.equal(open.stdout, 'err access-denied\n', open.stderr);
+    assert.match(open.stderr, /^wpack: denied network udp-stream "an ephemeral port": a UDP stream without a remote receives from anyone: it needs network:inbound:\*$/m);
     assert.equal(udp.stdout, 'ok sent\n', udp.stderr);
     assert.ok(await eventually(() => granted.udp.received.includes('hello over udp')));
     assert.doesNotMatch(tcp.stderr + udp.stderr, /denied/);
@@ -328,7 +332,7 @@ void describe('wpack run: network', () => {
     const refused: [string[], RegExp, RegExp][] = [
       [['connect', '127.0.0.2', String(o.tcp.port), 'leak'], /^err access-denied\n$/, /^wpack: denied network tcp-connect "127\.0\.0\.2:\d+": no network:outbound capability holds 127\.0\.0\.2:\d+$/m],
       [['connect', '::1', String(o.tcp.port), 'leak'], /^err access-denied\n$/, /^wpack: denied network tcp-connect "\[0:0:0:0:0:0:0:1\]:\d+"/m],
-      [['udp', '127.0.0.2', String(o.udp.port), 'leak'], /^err access-denied\n$/, /^wpack: denied network udp-send "127\.0\.0\.2:\d+"/m],
+      [['udp', '127.0.0.2', String(o.udp.port), 'leak'], /^err access-denied\n$/, /^wpack: denied network udp-connect "127\.0\.0\.2:\d+"/m],
     ];
     for (const [op, out, line] of refused) {
       const r = await probeRun(op, ['--quiet', '--audit-log', audit]);
@@ -342,7 +346,7 @@ void describe('wpack run: network', () => {
     const lines = (await readFile(audit, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(
       lines.map((l) => [l.kind, l.operation, l.verdict]),
-      [['network', 'tcp-connect', 'denied'], ['network', 'tcp-connect', 'denied'], ['network', 'udp-send', 'denied']],
+      [['network', 'tcp-connect', 'denied'], ['network', 'tcp-connect', 'denied'], ['network', 'udp-connect', 'denied']],
     );
   });
 

@@ -12,7 +12,9 @@
  *   - bind on port 0 (an ephemeral port, as a client does) with any network
  *     capability; bind on port p, and listen, only where a
  *     `network:inbound:` capability holds p (listening on an ephemeral port
- *     needs `network:inbound:*`).
+ *     needs `network:inbound:*`). A UDP stream without a remote address
+ *     receives from anyone, so it is inbound too: it needs the bound port
+ *     held by `network:inbound:` (a connected stream hears its remote only).
  *   - ip-name-lookup only with `network:dns`.
  * A refused call reports the denial and returns `access-denied` to the guest.
  * A component with no network capability at all gets interfaces whose every
@@ -212,13 +214,22 @@ function socketInterfaces(shim: Shim, denials: DenialSink, rules: NetworkRules):
       return call(inner, 'send', datagrams);
     },
   });
+  const udpPort = new WeakMap<object, number>();
   const udp = wrapperClass('UdpSocket', s.udp.UdpSocket, {
-    startBind(inner, _self, network, local) {
+    startBind(inner, self, network, local) {
       checkBind('udp-bind', local as IpSocketAddress);
-      return call(inner, 'startBind', network, local);
+      call(inner, 'startBind', network, local);
+      udpPort.set(self, (local as IpSocketAddress).val.port);
+      return undefined;
     },
-    stream(inner, _self, remote) {
+    stream(inner, self, remote) {
       if (remote !== undefined) checkOutbound('udp-connect', remote as IpSocketAddress);
+      else {
+        const port = udpPort.get(self) ?? 0;
+        if (!inboundHeld(port)) {
+          refuse('udp-stream', port === 0 ? 'an ephemeral port' : `port ${String(port)}`, `a UDP stream without a remote receives from anyone: it needs network:inbound:${port === 0 ? '*' : String(port)}`);
+        }
+      }
       const [i, o] = call(inner, 'stream', remote) as [unknown, unknown];
       return [incoming.wrap(i), outgoing.wrap(o)];
     },
