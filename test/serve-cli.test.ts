@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createBundle } from '@wpack/manifest';
 import { generateKeyPair, loadPrivateKey, signBundle } from '@wpack/signatures';
@@ -142,6 +142,29 @@ void describe('wpack serve', () => {
       assert.ok(busy.length >= 1, 'a burst of 24 against 2 in flight turns some away');
       for (const b of busy) assert.equal(b.retry, '1');
       for (const a of ok) assert.match(a.body, /^hello from \/burst\/\d+\n$/);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  void test('a client that stalls mid-body holds nobody up: others are answered, it gets 408', async () => {
+    const s = await serve('service', ['--request-timeout', '2']);
+    try {
+      const port = Number(new URL(s.base).port);
+      const stalled = connect(port, '127.0.0.1');
+      const reply = new Promise<string>((resolve) => {
+        let text = '';
+        stalled.setEncoding('utf8').on('data', (d: string) => (text += d));
+        stalled.on('close', () => resolve(text));
+      });
+      stalled.write('POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\nx');
+      await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      const other = await fetch(`${s.base}/meanwhile`);
+      assert.equal(other.status, 200);
+      assert.equal(await other.text(), 'hello from /meanwhile\n');
+      assert.ok(Date.now() - started < 1500, `answered in ${String(Date.now() - started)} ms while another client stalls`);
+      assert.match(await reply, /^HTTP\/1\.1 408 /);
     } finally {
       await s.stop();
     }

@@ -3,9 +3,12 @@
  * HTTP requests in this process, on the same enforcing imports as `wpack run`.
  *
  * Two servers, one in front of the other:
- *   - the front server (node:http, on the operator's address) hands the
- *     component one request at a time (one instance on one thread: the shim
- *     would otherwise call the handler again while it waits on I/O), queues
+ *   - the front server (node:http, on the operator's address) reads each
+ *     request body whole first (413 over `maxBodyBytes`, 408 when it does not
+ *     arrive in time), then hands the component one request at a time (one
+ *     instance on one thread: the shim would otherwise call the handler again
+ *     while it waits on I/O; and a component waiting on a slow client would
+ *     hold this thread and every request behind it), queues
  *     up to `maxInFlight` requests in all (503 beyond), times out a request
  *     the component does not answer (504), writes one access-log line per
  *     request and shuts down gracefully: it stops accepting, lets the
@@ -36,6 +39,8 @@ export interface ServeOptions extends RunOptions {
   maxInFlight?: number;
   /** A request the component has not answered in this time gets 504. Default 30 s. */
   requestTimeoutMs?: number;
+  /** A larger request body gets 413 (it is read whole before the component sees the request). Default 16 MiB. */
+  maxBodyBytes?: number;
   /** How long close() waits for requests in flight. Default 10 s. */
   shutdownGraceMs?: number;
   /** One line per request. */
@@ -67,6 +72,34 @@ export function parseListenAddress(text: string): { host: string; port: number }
     throw new WpackError('USAGE', `--addr ${JSON.stringify(text)}: expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080 (port 0 picks a free one)`);
   }
   return { host: host === '' ? '0.0.0.0' : host, port: Number(portText) };
+}
+
+/** The whole request body, at most `limit` bytes and within `timeoutMs`. */
+function readRequestBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        clearTimeout(timer);
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new Error('too large'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
 }
 
 type Handler = { handle(request: unknown, outparam: unknown): void };
@@ -156,6 +189,7 @@ export async function serveComponent(component: Uint8Array, options: ServeOption
   const agent = new Agent({ keepAlive: true });
 
   const maxInFlight = options.maxInFlight ?? 64;
+  const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   let inFlight = 0;
   let requests = 0;
@@ -190,14 +224,24 @@ export async function serveComponent(component: Uint8Array, options: ServeOption
       finish(req, res, started, () => sent);
       if (inFlight === 0) drained?.();
     });
-    void turn(() => forward(req, res, (n) => (sent += n)));
+    // The whole body is read first: the component runs on this thread and
+    // would otherwise wait on a slow client with every other request behind it.
+    readRequestBody(req, maxBodyBytes, timeoutMs).then(
+      (body) => void turn(() => forward(req, body, res, (n) => (sent += n))),
+      (err: unknown) => {
+        const tooLarge = err instanceof Error && err.message === 'too large';
+        plain(res, tooLarge ? 413 : 408, tooLarge ? `wpack serve: the request body exceeds ${String(maxBodyBytes)} bytes` : 'wpack serve: the request body did not arrive in time');
+        if (!tooLarge) req.destroy();
+      },
+    );
   });
 
   /** One request at a time reaches the component; each waits for the one before to be answered. */
   let queue: Promise<void> = Promise.resolve();
   const turn = (work: () => Promise<void>): Promise<void> => (queue = queue.then(work, work));
-  const forward = async (req: IncomingMessage, res: ServerResponse, count: (n: number) => void): Promise<void> => {
-    if (res.destroyed) return;
+  const forward = async (req: IncomingMessage, body: Buffer, res: ServerResponse, count: (n: number) => void): Promise<void> => {
+    // A client gone while waiting for its turn takes no instance.
+    if (res.destroyed || res.writableEnded) return;
     try {
       guest = await next;
     } catch (err) {
@@ -210,7 +254,14 @@ export async function serveComponent(component: Uint8Array, options: ServeOption
       next.catch(() => undefined);
     }
     await new Promise<void>((done) => {
-      const upstream = httpRequest({ socketPath, agent, method: req.method, path: req.url, headers: req.headers });
+      const headers = { ...req.headers, 'content-length': String(body.length) };
+      delete headers['transfer-encoding'];
+      const upstream = httpRequest({ socketPath, agent, method: req.method, path: req.url, headers });
+      // A client that goes away mid-answer releases the turn at once.
+      res.on('close', () => {
+        if (!res.writableFinished) upstream.destroy();
+        done();
+      });
       upstream.setTimeout(timeoutMs, () => {
         upstream.destroy();
         plain(res, 504, `wpack serve: the component did not answer within ${String(timeoutMs)} ms`);
@@ -227,7 +278,7 @@ export async function serveComponent(component: Uint8Array, options: ServeOption
         plain(res, 502, 'wpack serve: the component\'s answer broke off');
         done();
       });
-      req.pipe(upstream);
+      upstream.end(body);
     });
   };
   front.on('clientError', (_err, socket) => socket.destroy());
