@@ -234,6 +234,23 @@ void describe('wpack admission serve', () => {
     assert.equal(ok.allowed, true);
   });
 
+  void test('an UPDATE is judged on the images it brings, not on those the pod already ran', async () => {
+    const update = (before: string, after: string) => {
+      const body = review('Pod', wasmPod(after));
+      const request = body.request as Record<string, unknown>;
+      request.operation = 'UPDATE';
+      request.oldObject = wasmPod(before);
+      request.options = { apiVersion: 'meta.k8s.io/v1', kind: 'UpdateOptions' };
+      return body;
+    };
+    // A finalizer removed from a pod whose image no longer passes: nothing new to judge.
+    const same = await validate(w, update(image('apps/unsigned'), image('apps/unsigned')));
+    assert.equal(same.allowed, true);
+    const changed = await validate(w, update(image('apps/good'), image('apps/unsigned')));
+    assert.equal(changed.allowed, false);
+    assert.match(changed.status?.message ?? '', /apps\/unsigned/);
+  });
+
   void test('with --runtime-class, a pod of another class is allowed untouched', async () => {
     const answer = await validate(w, review('Pod', pod({ runtimeClassName: 'runc', containers: [{ name: 'a', image: image('apps/unsigned') }] })));
     assert.equal(answer.allowed, true);
@@ -265,12 +282,16 @@ void describe('wpack admission serve', () => {
       assert.equal(r.status, 400, body);
       assert.match(String(r.json().error), /\S/);
     }
-    const big = await call(w, 'POST', '/validate', Buffer.alloc(4 * 1024 * 1024, 0x20));
+    const big = await call(w, 'POST', '/validate', Buffer.alloc(9 * 1024 * 1024, 0x20));
     assert.equal(big.status, 413);
     // The 413 is answered before the rest of the body is read: its line may follow the answer.
     for (let i = 0; i < 50 && !w.logs().some((l) => l.status === 413); i += 1) await new Promise((r) => setTimeout(r, 20));
+    const keys = Array.from({ length: 1001 }, (_, i) => `${registry.host}/many/k${String(i)}:1`);
+    const many = await call(w, 'POST', '/externaldata', JSON.stringify({ apiVersion: 'externaldata.gatekeeper.sh/v1beta1', kind: 'ProviderRequest', request: { keys } }));
+    assert.equal(many.status, 400);
+    assert.match(String(many.json().error), /1001 keys in one request; at most 1000/);
     const errors = w.logs().slice(before).filter((l) => l.status === 400 || l.status === 413);
-    assert.deepEqual(errors.map((l) => l.status), [400, 400, 400, 413]);
+    assert.deepEqual(errors.map((l) => l.status).sort(), [400, 400, 400, 400, 413]);
     assert.equal((await call(w, 'GET', '/healthz')).status, 200);
     assert.equal((await call(w, 'GET', '/readyz')).status, 200);
     const metrics = await call(w, 'GET', '/metrics');

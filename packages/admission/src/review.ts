@@ -20,6 +20,8 @@ export interface ReviewRequest {
   name: string;
   operation: string;
   object: unknown;
+  /** The object before an UPDATE; null otherwise. */
+  oldObject: unknown;
 }
 
 /** A malformed review: the server answers 400 and logs one line. */
@@ -49,6 +51,7 @@ export function parseReview(body: unknown): ReviewRequest {
     name: typeof request.name === 'string' ? request.name : isObject(request.object) && isObject(request.object.metadata) && typeof request.object.metadata.name === 'string' ? request.object.metadata.name : '',
     operation: typeof request.operation === 'string' ? request.operation : '',
     object: request.object,
+    oldObject: request.oldObject ?? null,
   };
 }
 

@@ -35,7 +35,7 @@ export interface AdmissionServerOptions {
   runtimeClasses: readonly string[];
   /** A review not decided in this time is denied (fail closed). */
   timeoutMs: number;
-  /** Larger bodies get 413. Default 3 MiB (the API server's own request limit). */
+  /** Larger bodies get 413. Default 8 MiB: an UPDATE review carries the object twice, each up to the API server's 3 MiB. */
   maxBodyBytes?: number;
   /** One JSON object per review and per event. */
   log: (record: Record<string, unknown>) => void;
@@ -44,6 +44,18 @@ export interface AdmissionServerOptions {
 export interface AdmissionServer {
   address: { host: string; port: number };
   close(): Promise<void>;
+}
+
+/** Keys in one Gatekeeper request (Gatekeeper batches the images of one object). */
+const MAX_KEYS = 1000;
+
+/** The images of an UPDATE's old object; none when it has no pod spec. */
+function oldImages(kind: string, oldObject: unknown): Set<string> {
+  try {
+    return new Set(podImages(kind, oldObject)?.images ?? []);
+  } catch {
+    return new Set();
+  }
 }
 
 /** Kubernetes shows warnings of up to 256 characters; longer ones are cut here, not by the API server. */
@@ -113,7 +125,7 @@ function denialLine(v: ImageVerdict): string {
 const shortLog = (v: ImageVerdict) => ({ image: v.image, digest: v.digest ?? null, verdict: v.verdict, codes: v.codes, cached: v.cached });
 
 export async function startAdmissionServer(options: AdmissionServerOptions): Promise<AdmissionServer> {
-  const limit = options.maxBodyBytes ?? 3 * 1024 * 1024;
+  const limit = options.maxBodyBytes ?? 8 * 1024 * 1024;
   let tls = { cert: await readFile(options.certFile), key: await readFile(options.keyFile) };
   let tlsDigest = sha256Digest(Buffer.concat([tls.cert, tls.key]));
   let ready = false;
@@ -127,7 +139,15 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       options.metrics.review('validate', 'skipped');
       return { answer: reviewResponse(review.uid, { allowed: true }), record: { ...base, allowed: true, skipped: why, images: [] } };
     }
-    const results = await checkAll(options.verdicts, pod.images, options.timeoutMs);
+    // An UPDATE is judged on the images it brings: those the object already ran were admitted
+    // before, and re-judging them would block finalizers and ownerReference patches.
+    const before = review.operation === 'UPDATE' ? oldImages(review.kind, review.oldObject) : new Set<string>();
+    const fresh = pod.images.filter((i) => !before.has(i));
+    if (fresh.length === 0) {
+      options.metrics.review('validate', 'skipped');
+      return { answer: reviewResponse(review.uid, { allowed: true }), record: { ...base, allowed: true, skipped: 'the update changes no image', images: [] } };
+    }
+    const results = await checkAll(options.verdicts, fresh, options.timeoutMs);
     const failed = results.filter((v) => v.verdict !== 'allowed');
     const allowed = failed.length === 0;
     const warnings = results.flatMap((v) => v.warnings.map((w) => `${v.image}: ${w}`.slice(0, WARNING_LIMIT)));
@@ -145,6 +165,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       throw new BadReview(`expected apiVersion ${EXTERNAL_DATA_API_VERSION}, kind ProviderRequest, request.keys a list of image references`);
     }
     const keys: string[] = [...new Set<string>(request.request.keys)];
+    if (keys.length > MAX_KEYS) throw new BadReview(`${String(keys.length)} keys in one request; at most ${String(MAX_KEYS)}`);
     const results = await checkAll(options.verdicts, keys, options.timeoutMs);
     const items = results.map((v) => (v.verdict === 'allowed' ? { key: v.image, value: v.pinned } : { key: v.image, error: denialLine(v) }));
     options.metrics.review('externaldata', results.every((v) => v.verdict === 'allowed') ? 'allowed' : 'denied');

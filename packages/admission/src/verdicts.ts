@@ -56,12 +56,38 @@ export interface VerdictOptions {
   ttlMs: number;
   /** How long a tag's resolution to a digest is kept; 0 resolves on every review. Default 5 s. */
   tagTtlMs?: number;
+  /** A pull and gate still running after this is given up as an error (fail closed). Default 60 s. */
+  gateTimeoutMs?: number;
   /** Directory for pulled bundles (each removed after its gate). */
   scratch: string;
   events?: VerdictEvents;
   /** Clock for the cache (tests). */
   now?: () => number;
 }
+
+/** Insertion-ordered map that drops its oldest entries beyond `max` (calling `evicted` for each). */
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor(
+    private readonly max: number,
+    private readonly evicted?: (value: V) => void,
+  ) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    super.delete(key);
+    super.set(key, value);
+    while (this.size > this.max) {
+      const [oldest, old] = this.entries().next().value as [K, V];
+      super.delete(oldest);
+      this.evicted?.(old);
+    }
+    return this;
+  }
+}
+
+/** At most this many pulls and gates at once; more wait their turn (and their review's timeout). */
+const GATES_AT_ONCE = 8;
 
 interface Settled {
   verdict: Omit<ImageVerdict, 'image' | 'cached'>;
@@ -70,11 +96,14 @@ interface Settled {
 
 export class ImageVerdicts {
   readonly #options: VerdictOptions;
-  readonly #cache = new Map<string, Settled>();
+  // Every map is bounded: reviews come from anyone who can reach the Service.
+  readonly #cache = new BoundedMap<string, Settled>(10_000);
   readonly #inflight = new Map<string, Promise<Omit<ImageVerdict, 'image' | 'cached'>>>();
-  /** One client per repository, kept open: a tag is resolved on every review, over a warm connection. */
-  readonly #repositories = new Map<string, RemoteRepository>();
-  readonly #tags = new Map<string, { digest: Promise<string>; expires: number }>();
+  /** One client per repository, kept open: tags are resolved over a warm connection. */
+  readonly #repositories = new BoundedMap<string, RemoteRepository>(256, (repo) => void repo.close().catch(() => undefined));
+  readonly #tags = new BoundedMap<string, { digest: Promise<string>; expires: number }>(10_000);
+  #gatesRunning = 0;
+  readonly #gateQueue: (() => void)[] = [];
   #pulls = 0;
 
   constructor(options: VerdictOptions) {
@@ -110,7 +139,7 @@ export class ImageVerdicts {
     }
     let flight = this.#inflight.get(key);
     if (flight === undefined) {
-      flight = this.#gate({ registry: ref.registry, repository: ref.repository, digest }, repository, key).finally(() => this.#inflight.delete(key));
+      flight = this.#limited(() => this.#gate({ registry: ref.registry, repository: ref.repository, digest }, repository, key)).finally(() => this.#inflight.delete(key));
       this.#inflight.set(key, flight);
     }
     return { image, ...(await flight), cached: false };
@@ -143,6 +172,26 @@ export class ImageVerdicts {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(open.map((r) => r.close())), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
+  }
+
+  /** Runs `work` when fewer than GATES_AT_ONCE are running; a flight that outlives `gateTimeoutMs` settles as an error (not cached). */
+  async #limited(work: () => Promise<Omit<ImageVerdict, 'image' | 'cached'>>): Promise<Omit<ImageVerdict, 'image' | 'cached'>> {
+    if (this.#gatesRunning >= GATES_AT_ONCE) await new Promise<void>((resolve) => this.#gateQueue.push(resolve));
+    this.#gatesRunning += 1;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = this.#options.gateTimeoutMs ?? 60_000;
+    try {
+      return await Promise.race([
+        work(),
+        new Promise<Omit<ImageVerdict, 'image' | 'cached'>>((resolve) => {
+          timer = setTimeout(() => resolve({ verdict: 'error', codes: ['TIMEOUT'], warnings: [], reason: `TIMEOUT: the pull and gate took over ${String(limit / 1000)} s (fail closed)` }), limit);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.#gatesRunning -= 1;
+      this.#gateQueue.shift()?.();
+    }
   }
 
   async #gate(ref: Reference & { digest: string }, repository: string, key: string): Promise<Omit<ImageVerdict, 'image' | 'cached'>> {
