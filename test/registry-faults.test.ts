@@ -152,30 +152,61 @@ void describe('registry faults through a proxy (real registry, real CLI)', () =>
     });
   });
 
-  void test('connection reset mid-body on the component blob GET: a retry succeeds or exit 3 with one line; never a partial file', { timeout: TEST_TIMEOUT_MS }, async (t: TestContext) => {
+  void test('connection reset mid-body on the component blob GET: the pull resumes with Range from the byte it had, byte-identical', { timeout: TEST_TIMEOUT_MS }, async (t: TestContext) => {
     await scene([{ method: 'GET', path: blobGet(), times: 1, action: { kind: 'cut', afterBytes: 4096 } }], async (s) => {
       await pushDirect(s);
-      const file = join(s.out, 'x.wpack');
-      const pull = await wpack(['pull', `${s.proxy.host}/${REPO}:${TAG}`, '-o', file], s.env);
+      await assertRoundTrip(s, s.proxy.host);
       const gets = s.proxy.hits().filter((h) => h.method === 'GET' && blobGet().test(h.path));
       assert.equal(gets[0]?.fault, 'cut', 'the fault was injected');
-      if (pull.code === 0) {
-        assert.ok((await readFile(file)).equals(bundleBytes), 'a recovered pull is byte-identical');
-        assert.deepEqual(await readdir(s.out), ['x.wpack']);
-        t.diagnostic(`recovered by retrying (${String(gets.length)} GETs of the component), ${seconds(pull.ms)}`);
-      } else {
-        t.diagnostic(`exit ${String(pull.code)} after ${seconds(pull.ms)}: ${pull.stderr.trim()}`);
-        await assertNoFile(s.out);
-        assertNetworkFailure(pull);
-      }
+      assert.deepEqual(gets.map((h) => h.status), [200, 206], 'one resumed GET, answered 206');
+      const start = Number(/^bytes=(\d+)-$/.exec(gets[1]?.range ?? '')?.[1] ?? NaN);
+      assert.ok(start > 0 && start <= 4096, `resumed from byte ${String(start)}, not from 0`);
+      t.diagnostic(`resumed with Range: ${gets[1]?.range ?? ''}`);
     });
   });
 
-  void test('a truncated component blob (every time): exit 3, one line, no file', { timeout: TEST_TIMEOUT_MS }, async (t: TestContext) => {
+  void test('a registry that ignores Range: the resume takes the whole blob again and skips what it had', { timeout: TEST_TIMEOUT_MS }, async () => {
+    await scene(
+      [
+        { method: 'GET', path: blobGet(), times: 1, action: { kind: 'cut', afterBytes: 4096 } },
+        { method: 'GET', path: blobGet(), skip: 1, action: { kind: 'ignore-range' } },
+      ],
+      async (s) => {
+        await pushDirect(s);
+        await assertRoundTrip(s, s.proxy.host);
+        const gets = s.proxy.hits().filter((h) => h.method === 'GET' && blobGet().test(h.path));
+        assert.deepEqual(gets.map((h) => [h.status, h.fault]), [[200, 'cut'], [200, 'ignore-range']]);
+      },
+    );
+  });
+
+  void test('a registry that answers the Range with other bytes: the digest check over every byte fails; exit 3, no file', { timeout: TEST_TIMEOUT_MS }, async () => {
+    await scene(
+      [
+        { method: 'GET', path: blobGet(), times: 1, action: { kind: 'cut', afterBytes: 4096 } },
+        { method: 'GET', path: blobGet(), skip: 1, action: { kind: 'corrupt', at: 10 } },
+      ],
+      async (s) => {
+        await pushDirect(s);
+        const pull = await wpack(['pull', `${s.proxy.host}/${REPO}:${TAG}`, '-o', join(s.out, 'x.wpack')], s.env);
+        const gets = s.proxy.hits().filter((h) => h.method === 'GET' && blobGet().test(h.path));
+        assert.deepEqual(gets.map((h) => [h.status, h.fault]), [[200, 'cut'], [206, 'corrupt']]);
+        await assertNoFile(s.out);
+        assertNetworkFailure(pull);
+        assert.match(pull.stderr, /digest/);
+        assert.ok(pull.stderr.includes(componentDigest), `the message names ${componentDigest}`);
+      },
+    );
+  });
+
+  void test('a component blob that breaks on every try: resumed within the retry budget, then exit 3, one line, no file', { timeout: TEST_TIMEOUT_MS }, async (t: TestContext) => {
     await scene([{ method: 'GET', path: blobGet(), action: { kind: 'truncate', afterBytes: 4096 } }], async (s) => {
       await pushDirect(s);
       const pull = await wpack(['pull', `${s.proxy.host}/${REPO}:${TAG}`, '-o', join(s.out, 'x.wpack')], s.env);
-      assert.ok(s.proxy.hits().some((h) => h.fault === 'truncate'), 'the fault was injected');
+      const gets = s.proxy.hits().filter((h) => h.method === 'GET' && blobGet().test(h.path));
+      assert.ok(gets.every((h) => h.fault === 'truncate'), 'the fault was injected every time');
+      assert.equal(gets.length, 6, 'the first GET and 5 resumes (the retry budget)');
+      assert.ok(gets.slice(1).every((h) => h.range !== undefined), 'every resume asks for the rest only');
       t.diagnostic(`exit ${String(pull.code)} after ${seconds(pull.ms)}: ${pull.stderr.trim()}`);
       await assertNoFile(s.out);
       assertNetworkFailure(pull);

@@ -11,6 +11,8 @@
 //              while Content-Length promised more
 //   corrupt    forward the body with one byte flipped (same length): a
 //              registry serving wrong bytes for a digest
+//   ignore-range  forward without the request's Range header: a registry
+//              that answers every GET with the whole blob
 //
 // A rule matches by method and a regex over the request target (path and
 // query), and acts on an occurrence window of its own matches (skip the first
@@ -34,7 +36,9 @@ export type FaultAction =
   /** Forward, but close the connection after `afterBytes` bytes (at most Content-Length - 1) while Content-Length promised more. */
   | { kind: 'truncate'; afterBytes: number }
   /** Forward, with the byte at `at` (default: the middle of the body) flipped. */
-  | { kind: 'corrupt'; at?: number };
+  | { kind: 'corrupt'; at?: number }
+  /** Forward without the Range header: the whole blob, 200. */
+  | { kind: 'ignore-range' };
 
 /** The faults applied to a forwarded response. */
 type BodyFault = Exclude<FaultAction, { kind: 'status' }>;
@@ -61,6 +65,8 @@ export interface ProxyHit {
   at: number;
   /** The action applied, if any. */
   fault?: FaultAction['kind'];
+  /** The Range header the client sent, if any. */
+  range?: string;
 }
 
 export interface FaultProxy {
@@ -98,7 +104,7 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[]): Pro
   const server = createServer((req, res) => {
     const method = (req.method ?? 'GET').toUpperCase();
     const target = req.url ?? '/';
-    const hit: ProxyHit = { method, path: target, status: 0, at: performance.now() };
+    const hit: ProxyHit = { method, path: target, status: 0, at: performance.now(), ...(req.headers.range !== undefined ? { range: req.headers.range } : {}) };
     log.push(hit);
     const action = pick(method, target);
     if (action !== undefined) hit.fault = action.kind;
@@ -124,9 +130,11 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[]): Pro
 
   const forward = (req: IncomingMessage, res: ServerResponse, hit: ProxyHit, action: BodyFault | undefined): void => {
     const headers: OutgoingHttpHeaders = { ...withoutHopByHop(req.headers), host: base.host };
+    if (action?.kind === 'ignore-range') delete headers.range;
+    const bodyFault = action?.kind === 'ignore-range' ? undefined : action;
     const up = request(
       { host: base.hostname, port: base.port, method: req.method, path: req.url, headers, agent, timeout: UPSTREAM_TIMEOUT_MS },
-      (upRes) => relay(res, upRes, hit, action),
+      (upRes) => relay(res, upRes, hit, bodyFault),
     );
     up.on('timeout', () => up.destroy(new Error('upstream timed out')));
     up.on('error', () => {
@@ -142,7 +150,7 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[]): Pro
     req.pipe(up);
   };
 
-  const relay = (res: ServerResponse, upRes: IncomingMessage, hit: ProxyHit, action: BodyFault | undefined): void => {
+  const relay = (res: ServerResponse, upRes: IncomingMessage, hit: ProxyHit, action: Exclude<BodyFault, { kind: 'ignore-range' }> | undefined): void => {
     const status = upRes.statusCode ?? 502;
     hit.status = status;
     res.writeHead(status, rewriteLocation(upRes.headers, base.origin, proxyOrigin));

@@ -66,7 +66,8 @@ export class RegistryHttp {
   /** Created on the first request: undici takes ~0.1 s to load, which commands that never reach a registry should not pay. */
   private dispatcher: Dispatcher | undefined;
   private readonly ca: string | undefined;
-  private readonly retry: RetryPolicy;
+  /** The retry budget of every request; a body that breaks off is resumed within it too. */
+  readonly retry: RetryPolicy;
   private credentials: Credentials | undefined | null = null; // null: not looked up yet
   private basic = false;
   private readonly tokens = new Map<string, string>();

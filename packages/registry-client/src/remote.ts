@@ -4,6 +4,7 @@ import { isSha256Digest, sha256Digest } from '@wpack/core';
 import { parseRegistryObject, quoteHeader } from './json.js';
 import { describe, MANIFEST_MEDIA_TYPES, OCI_INDEX, type Descriptor, type ImageIndex } from './descriptor.js';
 import type { Reference } from './reference.js';
+import { retryDelay, sleep } from './retry.js';
 import { brokenBody, collect, jsonBody, verifying } from './verify-stream.js';
 import { isManifest, referrerDescriptor, subjectOf, type Target } from './target.js';
 
@@ -146,14 +147,53 @@ export class RemoteRepository implements Target {
     return { descriptor, bytes };
   }
 
-  /** Streams a blob, verified against the descriptor; the digest error surfaces at the end. */
+  /**
+   * Streams a blob, verified against the descriptor; the digest error
+   * surfaces at the end. A body that breaks off is resumed within the retry
+   * budget: `Range: bytes=N-` where the registry honours it (206 from N),
+   * else the whole blob again with its first N bytes skipped. The digest is
+   * computed over exactly the bytes passed on, across every resume, so a
+   * registry that answers a Range with other bytes fails the digest check.
+   */
   async *fetchBlob(desc: Descriptor): AsyncGenerator<Uint8Array> {
-    const res = await this.http.request('GET', this.path('blobs', desc.digest), { scopes: this.pull });
-    if (!res.ok) {
-      await drain(res);
-      throw statusError(res, `blob ${desc.digest}`);
+    yield* verifying(this.resumingBody(desc), desc, `blob ${desc.digest}`);
+  }
+
+  private async *resumingBody(desc: Descriptor): AsyncGenerator<Uint8Array> {
+    const where = `blob ${desc.digest}`;
+    let offset = 0;
+    for (let breaks = 0; ; breaks += 1) {
+      const res = await this.http.request('GET', this.path('blobs', desc.digest), {
+        scopes: this.pull,
+        ...(offset > 0 ? { headers: { range: `bytes=${String(offset)}-` } } : {}),
+      });
+      if (!res.ok) {
+        await drain(res);
+        throw statusError(res, where);
+      }
+      // Bytes of this response already passed on: none of a 206 from `offset`, all of a full answer's first `offset`.
+      let skip = 0;
+      if (offset > 0 && res.status === 206) {
+        const start = rangeStart(res.headers.get('content-range'));
+        if (start !== offset) throw new RegistryError('PROTOCOL', `${where}: asked for bytes ${String(offset)}- and got Content-Range ${JSON.stringify(res.headers.get('content-range'))}`);
+      } else if (offset > 0) skip = offset;
+      try {
+        for await (const chunk of res.body) {
+          if (skip >= chunk.length) {
+            skip -= chunk.length;
+            continue;
+          }
+          const part = skip > 0 ? chunk.subarray(skip) : chunk;
+          skip = 0;
+          offset += part.length;
+          yield part;
+        }
+        return;
+      } catch (err) {
+        if (err instanceof RegistryError || breaks >= this.http.retry.attempts) throw brokenBody(err, where, offset, desc.size);
+        await sleep(retryDelay(this.http.retry, breaks + 1, null));
+      }
     }
-    yield* verifying(res.body, desc, `blob ${desc.digest}`);
   }
 
   async fetchBlobBytes(desc: Descriptor): Promise<Buffer> {
@@ -378,4 +418,10 @@ export function statusError(res: HttpResponse, what: string): RegistryError {
   const code = res.status === 404 ? 'NOT_FOUND' : res.status === 403 || scope ? 'DENIED' : res.status === 401 ? 'UNAUTHORIZED' : 'PROTOCOL';
   const hint = code === 'DENIED' ? ' (the credentials lack permission for this repository)' : code === 'UNAUTHORIZED' ? ' (not logged in, or the login is wrong)' : '';
   return new RegistryError(code, `${what}: the registry answered ${String(res.status)}${hint}`, { status: res.status });
+}
+
+/** The first byte of a `Content-Range: bytes N-M/T` answer; undefined when it is not one. */
+function rangeStart(header: string | null): number | undefined {
+  const m = header === null ? null : /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(header.trim());
+  return m === null ? undefined : Number(m[1]);
 }
