@@ -213,12 +213,22 @@ void describe('registry faults through a proxy (real registry, real CLI)', () =>
     });
   });
 
+  void test('a manifest response cut once: fetched again whole, byte-identical', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const manifestGet = TAG_MANIFEST;
+    await scene([{ method: 'GET', path: manifestGet, times: 1, action: { kind: 'truncate', afterBytes: 100 } }], async (s) => {
+      await pushDirect(s);
+      await assertRoundTrip(s, s.proxy.host);
+      const gets = s.proxy.hits().filter((h) => h.method === 'GET' && manifestGet.test(h.path));
+      assert.deepEqual(gets.map((h) => h.fault ?? 'whole'), ['truncate', 'whole']);
+    });
+  });
+
   void test('a truncated manifest response (every time): exit 3, one line, no file', { timeout: TEST_TIMEOUT_MS }, async (t: TestContext) => {
     const manifestGet = TAG_MANIFEST;
     await scene([{ method: 'GET', path: manifestGet, action: { kind: 'truncate', afterBytes: 100 } }], async (s) => {
       await pushDirect(s);
       const pull = await wpack(['pull', `${s.proxy.host}/${REPO}:${TAG}`, '-o', join(s.out, 'x.wpack')], s.env);
-      assert.ok(s.proxy.hits().some((h) => h.fault === 'truncate'), 'the fault was injected');
+      assert.equal(s.proxy.hits().filter((h) => h.fault === 'truncate').length, 6, 'the first GET and 5 more (the retry budget)');
       t.diagnostic(`exit ${String(pull.code)} after ${seconds(pull.ms)}: ${pull.stderr.trim()}`);
       await assertNoFile(s.out);
       assertNetworkFailure(pull);

@@ -124,19 +124,33 @@ export class RemoteRepository implements Target {
     return { mediaType, digest, size };
   }
 
-  /** A manifest's bytes; fetched by digest they are checked against it, by tag their digest is computed. */
+  /**
+   * A manifest's bytes; fetched by digest they are checked against it, by tag
+   * their digest is computed. A body that breaks off is fetched again, whole
+   * (manifests are small), within the retry budget.
+   */
   async fetchManifest(reference: string): Promise<{ descriptor: Descriptor; bytes: Buffer }> {
-    const res = await this.http.request('GET', this.path('manifests', reference), { scopes: this.pull, headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') } });
-    if (!res.ok) {
-      await drain(res);
-      throw statusError(res, `manifest ${this.repository}:${reference}`);
+    let res: HttpResponse;
+    let bytes: Buffer;
+    for (let breaks = 0; ; breaks += 1) {
+      res = await this.http.request('GET', this.path('manifests', reference), { scopes: this.pull, headers: { accept: MANIFEST_MEDIA_TYPES.join(', ') } });
+      if (!res.ok) {
+        await drain(res);
+        throw statusError(res, `manifest ${this.repository}:${reference}`);
+      }
+      const declared = Number(res.headers.get('content-length') ?? NaN);
+      if (declared > MAX_MANIFEST_BYTES) {
+        await drain(res);
+        throw new RegistryError('PROTOCOL', `manifest ${reference} is ${String(declared)} bytes, over ${String(MAX_MANIFEST_BYTES)}`);
+      }
+      try {
+        bytes = await readCapped(res, MAX_MANIFEST_BYTES, `manifest ${reference}`);
+        break;
+      } catch (err) {
+        if (!(err instanceof RegistryError) || err.code !== 'NETWORK' || breaks >= this.http.retry.attempts) throw err;
+        await sleep(retryDelay(this.http.retry, breaks + 1, null));
+      }
     }
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (declared > MAX_MANIFEST_BYTES) {
-      await drain(res);
-      throw new RegistryError('PROTOCOL', `manifest ${reference} is ${String(declared)} bytes, over ${String(MAX_MANIFEST_BYTES)}`);
-    }
-    const bytes = await readCapped(res, MAX_MANIFEST_BYTES, `manifest ${reference}`);
     // Every manifest handed on is a strict JSON object: a duplicate key could read two ways.
     parseRegistryObject(bytes, `manifest ${this.repository}:${reference} from ${this.http.registry}`);
     const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() || mediaTypeOf(bytes);
