@@ -52,7 +52,27 @@ export interface FaultRule {
   skip?: number;
   /** Matches to act on after the skipped ones (default: every one). */
   times?: number;
-  action: FaultAction;
+  /** Act on each match only with this probability (seeded, so a run can be repeated); default always. */
+  chance?: number;
+  /** One action, or several to pick from at random on each match. */
+  action: FaultAction | FaultAction[];
+}
+
+export interface FaultProxyOptions {
+  /** Seed of the random choices (`chance`, several actions); default 1. */
+  seed?: number;
+}
+
+/** mulberry32: a small seeded PRNG, enough to make a soak test repeatable. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 export interface ProxyHit {
@@ -80,7 +100,8 @@ const UPSTREAM_TIMEOUT_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 5_000;
 const CUT_PAUSE_MS = 100;
 
-export async function startFaultProxy(upstream: string, rules: FaultRule[]): Promise<FaultProxy> {
+export async function startFaultProxy(upstream: string, rules: FaultRule[], options: FaultProxyOptions = {}): Promise<FaultProxy> {
+  const random = seededRandom(options.seed ?? 1);
   const base = new URL(upstream);
   if (base.protocol !== 'http:' || base.hostname !== '127.0.0.1') throw new Error(`fault proxy: upstream must be http://127.0.0.1:port, not ${upstream}`);
   const counts = rules.map(() => 0);
@@ -96,7 +117,9 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[]): Pro
       const n = (counts[i] ?? 0) + 1;
       counts[i] = n;
       const skip = rule.skip ?? 0;
-      if (chosen === undefined && n > skip && n <= skip + (rule.times ?? Infinity)) chosen = rule.action;
+      if (chosen !== undefined || n <= skip || n > skip + (rule.times ?? Infinity)) return;
+      if (rule.chance !== undefined && random() >= rule.chance) return;
+      chosen = Array.isArray(rule.action) ? rule.action[Math.floor(random() * rule.action.length)] : rule.action;
     });
     return chosen;
   };

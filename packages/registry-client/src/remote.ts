@@ -145,9 +145,12 @@ export class RemoteRepository implements Target {
       }
       try {
         bytes = await readCapped(res, MAX_MANIFEST_BYTES, `manifest ${reference}`);
+        checkManifestDigest(res, bytes, reference);
         break;
       } catch (err) {
-        if (!(err instanceof RegistryError) || err.code !== 'NETWORK' || breaks >= this.http.retry.attempts) throw err;
+        // A broken body, or bytes that are not the ones the registry named: fetched again, whole.
+        const transient = err instanceof RegistryError && (err.code === 'NETWORK' || err.code === 'DIGEST_MISMATCH');
+        if (!transient || breaks >= this.http.retry.attempts) throw err;
         await sleep(retryDelay(this.http.retry, breaks + 1, null));
       }
     }
@@ -155,9 +158,6 @@ export class RemoteRepository implements Target {
     parseRegistryObject(bytes, `manifest ${this.repository}:${reference} from ${this.http.registry}`);
     const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() || mediaTypeOf(bytes);
     const descriptor = describe(mediaType, bytes);
-    if (reference.startsWith('sha256:') && descriptor.digest !== reference) {
-      throw new RegistryError('DIGEST_MISMATCH', `the registry served manifest bytes with digest ${descriptor.digest} for ${reference}`);
-    }
     return { descriptor, bytes };
   }
 
@@ -438,4 +438,20 @@ export function statusError(res: HttpResponse, what: string): RegistryError {
 function rangeStart(header: string | null): number | undefined {
   const m = header === null ? null : /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(header.trim());
   return m === null ? undefined : Number(m[1]);
+}
+
+/**
+ * The bytes must be the ones asked for: by digest, that digest; by tag, the
+ * digest the registry names in Docker-Content-Digest, when it names one
+ * (Distribution, Harbor, GHCR and ECR do). A manifest read by tag is
+ * otherwise unverifiable, and one changed in transit would silently lead a
+ * pull to other referrers, or none.
+ */
+function checkManifestDigest(res: HttpResponse, bytes: Buffer, reference: string): void {
+  const actual = sha256Digest(bytes);
+  const named = res.headers.get('docker-content-digest')?.trim();
+  const expected = reference.startsWith('sha256:') ? reference : named !== undefined && isSha256Digest(named) ? named : undefined;
+  if (expected !== undefined && actual !== expected) {
+    throw new RegistryError('DIGEST_MISMATCH', `the registry served manifest bytes with digest ${actual} for ${reference}${expected === reference ? '' : ` (it named ${expected})`}`);
+  }
 }
