@@ -23,6 +23,7 @@
 import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { prng } from './wasm-bytes.js';
 
 export type FaultAction =
   /** Answer with this status instead of forwarding (a small distribution-style JSON error body). */
@@ -63,18 +64,6 @@ export interface FaultProxyOptions {
   seed?: number;
 }
 
-/** mulberry32: a small seeded PRNG, enough to make a soak test repeatable. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface ProxyHit {
   method: string;
   /** The request target: path and query. */
@@ -101,7 +90,7 @@ const CLOSE_TIMEOUT_MS = 5_000;
 const CUT_PAUSE_MS = 100;
 
 export async function startFaultProxy(upstream: string, rules: FaultRule[], options: FaultProxyOptions = {}): Promise<FaultProxy> {
-  const random = seededRandom(options.seed ?? 1);
+  const random = prng(options.seed ?? 1);
   const base = new URL(upstream);
   if (base.protocol !== 'http:' || base.hostname !== '127.0.0.1') throw new Error(`fault proxy: upstream must be http://127.0.0.1:port, not ${upstream}`);
   const counts = rules.map(() => 0);

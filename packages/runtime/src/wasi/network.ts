@@ -182,14 +182,17 @@ function socketInterfaces(shim: Shim, denials: DenialSink, rules: NetworkRules):
     if (!inboundHeld(a.val.port)) refuse(operation, endpointText(a), `no network:inbound capability holds port ${String(a.val.port)}`);
   };
 
+  /** A checked startBind that remembers the port asked for (listen and open UDP streams are judged on it). */
+  const binding = (operation: string, ports: WeakMap<object, number>) => (inner: Inner, self: object, network: unknown, local: unknown): undefined => {
+    checkBind(operation, local as IpSocketAddress);
+    call(inner, 'startBind', network, local);
+    ports.set(self, (local as IpSocketAddress).val.port);
+    return undefined;
+  };
+
   const boundPort = new WeakMap<object, number>();
   const tcp = wrapperClass('TcpSocket', s.tcp.TcpSocket, {
-    startBind(inner, self, network, local) {
-      checkBind('tcp-bind', local as IpSocketAddress);
-      call(inner, 'startBind', network, local);
-      boundPort.set(self, (local as IpSocketAddress).val.port);
-      return undefined;
-    },
+    startBind: binding('tcp-bind', boundPort),
     startConnect(inner, _self, network, remote) {
       checkOutbound('tcp-connect', remote as IpSocketAddress);
       return call(inner, 'startConnect', network, remote);
@@ -216,12 +219,7 @@ function socketInterfaces(shim: Shim, denials: DenialSink, rules: NetworkRules):
   });
   const udpPort = new WeakMap<object, number>();
   const udp = wrapperClass('UdpSocket', s.udp.UdpSocket, {
-    startBind(inner, self, network, local) {
-      checkBind('udp-bind', local as IpSocketAddress);
-      call(inner, 'startBind', network, local);
-      udpPort.set(self, (local as IpSocketAddress).val.port);
-      return undefined;
-    },
+    startBind: binding('udp-bind', udpPort),
     stream(inner, self, remote) {
       if (remote !== undefined) checkOutbound('udp-connect', remote as IpSocketAddress);
       else {
