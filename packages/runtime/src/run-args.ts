@@ -100,8 +100,11 @@ function wasmtime(caps: readonly Capability[], options: RuntimeArgsOptions): Run
         break;
     }
   }
-  for (const s of ['stdin', 'stdout', 'stderr'] as const) if (!has(caps, `stdio:${s}`)) flags.push('-S', `inherit-${s}=n`);
+  // wasmtime's WASI options (-S) have no switch for the standard streams: the CLI always hands them over.
   for (const [cap, what] of [
+    ['stdio:stdin', 'standard input'],
+    ['stdio:stdout', 'standard output'],
+    ['stdio:stderr', 'standard error'],
     ['clock:wall', 'the wall clock'],
     ['clock:monotonic', 'the monotonic clock'],
     ['random:secure', 'secure random'],
