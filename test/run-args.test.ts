@@ -132,6 +132,9 @@ void describe('wpack run-args', () => {
       assert.equal(w.warnings.filter((x) => x.startsWith(cap)).length, 1, cap);
     }
     const s = runtimeArgs(caps, 'spin', { component: 'c.wasm', name: 'acme:app' });
+    // IPv6 as Spin's allowed_outbound_hosts parser reads it: a CIDR unbracketed, one address bracketed.
+    const v6 = runtimeArgs(['network:outbound:[fd00::/8]:443', 'network:outbound:[2001:db8::1]:8443'], 'spin', { component: 'c.wasm', name: 'acme:app' });
+    assert.match(v6.spinToml ?? '', /allowed_outbound_hosts = \["tcp:\/\/fd00::\/8:443", "tcp:\/\/\[2001:db8::1\]:8443"\]/);
     assert.match(s.spinToml ?? '', /\[\[trigger\.http\]\]\nroute = "\/\.\.\."\ncomponent = "acme-app"/);
     assert.match(s.spinToml ?? '', /"tcp:\/\/api\.acme\.com:443"/);
     for (const cap of ['network:outbound:api.acme.com:443', 'network:inbound:8080', 'nn:onnx', 'import:acme:kv/store@1.0.0']) {

@@ -37,8 +37,11 @@ function hostString(host: Host): string {
     case 'wildcard':
       return `*.${host.suffix}`;
     case 'ip': {
-      const addr = host.version === 6 ? `[${host.address}]` : host.address;
-      return host.prefix === (host.version === 4 ? 32 : 128) ? addr : `${addr}/${String(host.prefix)}`;
+      // Spin's parser (outbound-networking-config, HostConfig::parse) reads a CIDR only
+      // unbracketed (`fd00::/8:443`) and a single IPv6 address only bracketed, as in a URL
+      // (`[2001:db8::1]:443`; unbracketed, its last group would read as the port).
+      if (host.prefix !== (host.version === 4 ? 32 : 128)) return `${host.address}/${String(host.prefix)}`;
+      return host.version === 6 ? `[${host.address}]` : host.address;
     }
   }
 }
