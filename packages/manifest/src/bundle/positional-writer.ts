@@ -50,6 +50,30 @@ export class PositionalWriter {
     this.inflight.add(p);
   }
 
+  /**
+   * Writes several chunks back to back from a given offset in one gathered
+   * write (writev), without copying them into one buffer first.
+   */
+  writevAt(parts: readonly Uint8Array[], at: number): void {
+    if (this.failure !== undefined) return;
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    this.inflightBytes += total;
+    const p: Promise<void> = this.fh.writev(parts as Uint8Array[], at).then(
+      ({ bytesWritten }) => {
+        // A short write is legal: the rest (rare) is written from one copy, in order.
+        if (bytesWritten < total) return this.rest(Buffer.concat(parts).subarray(bytesWritten), at + bytesWritten);
+        return undefined;
+      },
+    ).then(
+      () => this.settle(p, total),
+      (err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+        this.settle(p, total);
+      },
+    );
+    this.inflight.add(p);
+  }
+
   /** Resolves once fewer bytes than the limit are in flight. */
   drained(): Promise<void> {
     if (!this.full) return Promise.resolve();

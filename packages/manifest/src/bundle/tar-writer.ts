@@ -252,6 +252,25 @@ export async function* coalesce(source: AsyncIterable<Uint8Array>, size: number)
   if (held > 0) yield Buffer.concat(parts, held);
 }
 
+/**
+ * Groups a stream's chunks, as they are, into runs of at least `size` bytes
+ * (the last may be shorter): for a gathered write, with no copy.
+ */
+export async function* gather(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<{ parts: Uint8Array[]; length: number }> {
+  let parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    parts.push(chunk);
+    length += chunk.length;
+    if (length >= size) {
+      yield { parts, length };
+      parts = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield { parts, length };
+}
+
 /** A buffer as a byte source. */
 export async function* bytesOf(data: Uint8Array): AsyncGenerator<Uint8Array> {
   await Promise.resolve();

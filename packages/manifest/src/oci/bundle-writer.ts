@@ -5,7 +5,7 @@ import { isManifest, verifying, type Body, type Descriptor, type Target } from '
 import { ManifestError } from '../errors.js';
 import { tempSibling } from '../bundle/fs-util.js';
 import { PositionalWriter } from '../bundle/positional-writer.js';
-import { coalesce, READ_CHUNK, type ArchiveLayout } from '../bundle/tar-writer.js';
+import { gather, READ_CHUNK, type ArchiveLayout } from '../bundle/tar-writer.js';
 
 /** Bytes in flight to disk at once, over every blob being written: bounds memory, keeps the disk busy. */
 const WRITE_WINDOW = 8 * READ_CHUNK;
@@ -181,12 +181,14 @@ export class BundleWriter implements Target {
     const source = Buffer.isBuffer(content) ? once(content) : content();
     const stream = this.isChecked(content) || this.isChecked(source) ? source : verifying(source, desc, `${this.name}: ${desc.digest}`);
     let at = 0;
-    for await (const chunk of coalesce(stream, READ_CHUNK)) {
+    // Network chunks are written as they came, gathered into ~1 MiB writes (writev): copying them
+    // into one buffer first cost a tenth of a 512 MiB pull.
+    for await (const { parts, length } of gather(stream, READ_CHUNK)) {
       if (this.stopped !== undefined) throw this.stopped;
-      if (at + chunk.length > desc.size) throw new ManifestError('INVALID_BUNDLE', `${this.name}: more than the ${String(desc.size)} bytes of ${desc.digest}`);
-      for (const offset of slot.offsets) this.writer.writeAt(chunk, offset + at);
-      at += chunk.length;
-      this.done += chunk.length * slot.offsets.length;
+      if (at + length > desc.size) throw new ManifestError('INVALID_BUNDLE', `${this.name}: more than the ${String(desc.size)} bytes of ${desc.digest}`);
+      for (const offset of slot.offsets) this.writer.writevAt(parts, offset + at);
+      at += length;
+      this.done += length * slot.offsets.length;
       this.options.onProgress?.(this.done, this.total);
       if (this.writer.full) await this.writer.drained();
     }
