@@ -92,6 +92,7 @@ const PINNED: Record<string, readonly string[]> = {
     'describeCapability',
     'extractBundle',
     'grants',
+    'hostText',
     'indexArchive',
     'interfaceDifference',
     'isSignatureEntry',

@@ -4,7 +4,7 @@
 export { ManifestError, ManifestValidationError } from './errors.js';
 
 // The capability grammar (DESIGN §2).
-export { parseCapability, parseCapabilityPattern } from './capabilities/grammar.js';
+export { hostText, parseCapability, parseCapabilityPattern } from './capabilities/grammar.js';
 export type {
   AnyCapability,
   Capability,

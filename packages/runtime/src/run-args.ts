@@ -5,7 +5,7 @@
  * capability says (or cannot grant it at all), one warning per capability
  * says so; `wpack run` enforces each of them exactly.
  */
-import { parseCapability, type Capability, type Host, type PortRange } from '@wpack/manifest';
+import { hostText, parseCapability, type Capability, type Host, type PortRange } from '@wpack/manifest';
 
 export type ForeignRuntime = 'wasmtime' | 'spin';
 
@@ -28,22 +28,14 @@ export interface RuntimeArgsOptions {
 
 const EXACTLY = 'wpack run enforces it exactly';
 
+/** A host as Spin's allowed_outbound_hosts reads it: names and wildcards in the grammar's own spelling, IPs Spin's way. */
 function hostString(host: Host): string {
-  switch (host.type) {
-    case 'any':
-      return '*';
-    case 'name':
-      return host.name;
-    case 'wildcard':
-      return `*.${host.suffix}`;
-    case 'ip': {
-      // Spin's parser (outbound-networking-config, HostConfig::parse) reads a CIDR only
-      // unbracketed (`fd00::/8:443`) and a single IPv6 address only bracketed, as in a URL
-      // (`[2001:db8::1]:443`; unbracketed, its last group would read as the port).
-      if (host.prefix !== (host.version === 4 ? 32 : 128)) return `${host.address}/${String(host.prefix)}`;
-      return host.version === 6 ? `[${host.address}]` : host.address;
-    }
-  }
+  if (host.type !== 'ip') return hostText(host);
+  // Spin's parser (outbound-networking-config, HostConfig::parse) reads a CIDR only
+  // unbracketed (`fd00::/8:443`) and a single IPv6 address only bracketed, as in a URL
+  // (`[2001:db8::1]:443`; unbracketed, its last group would read as the port).
+  if (host.prefix !== (host.version === 4 ? 32 : 128)) return `${host.address}/${String(host.prefix)}`;
+  return host.version === 6 ? `[${host.address}]` : host.address;
 }
 
 function spinPorts(p: PortRange): string {
