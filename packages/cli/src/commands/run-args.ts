@@ -1,12 +1,9 @@
-import { writeSync } from 'node:fs';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { loadPolicy, VerifierError } from '@wpack/verifier';
 import { runtimeArgs, type RuntimeArgs } from '@wpack/runtime';
 import { WpackCommand } from '../base-command.js';
-import { withLocalBundle } from '../bundle-source.js';
-import { checkAndReport, type Printer } from '../gate-output.js';
-import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
+import { bundleDigestFlag, registryFlags } from '../registry-flags.js';
+import { withGatedComponent } from '../run-gate.js';
 
 export type RunArgsResult = RuntimeArgs & { digest: string };
 
@@ -30,26 +27,24 @@ export default class RunArgs extends WpackCommand {
 
   async run(): Promise<RunArgsResult> {
     const { args, flags } = await this.parse(RunArgs);
-    const policy = await loadPolicy(flags.policy);
-    return withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
-      const held: string[] = [];
-      const printer: Printer = { log: (l) => held.push(l), jsonEnabled: () => false, version: this.config.version };
-      const { report, label } = await checkAndReport(printer, args.bundle, file, ociDigest, { policy, policyFile: flags.policy, keepComponent: true }, { format: 'text' });
-      if (!report.verified) {
-        for (const l of held) writeSync(2, `${l}\n`);
-        throw new VerifierError('VERIFICATION_FAILED', `${label} did not pass ${flags.policy}: no run arguments for it`, { category: 'denied' });
-      }
-      // The capabilities mapped are those of the manifest the gate verified.
-      const manifest = report.verifiedBundle?.manifest;
-      if (manifest === undefined) throw new VerifierError('VERIFICATION_FAILED', `${label}: the gate kept no verified manifest; no run arguments for it`, { category: 'denied' });
-      const result = runtimeArgs(manifest.capabilities, flags.runtime, { component: 'component.wasm', name: manifest.name });
-      if (!this.jsonEnabled()) {
-        if (result.command !== undefined) this.log(result.command.map(shellQuote).join(' '));
-        if (result.spinToml !== undefined) process.stdout.write(result.spinToml);
-        for (const w of result.warnings) this.logToStderr(`warning: ${w}`);
-      }
-      return { ...result, digest: report.digest };
-    });
+    // The report goes to stderr only when the gate denies.
+    const gate = { ...flags, quiet: true };
+    return withGatedComponent(
+      args.bundle,
+      gate,
+      this.config.version,
+      (manifest, _component, digest) => {
+        // The capabilities mapped are those of the manifest the gate verified.
+        const result = runtimeArgs(manifest.capabilities, flags.runtime, { component: 'component.wasm', name: manifest.name });
+        if (!this.jsonEnabled()) {
+          if (result.command !== undefined) this.log(result.command.map(shellQuote).join(' '));
+          if (result.spinToml !== undefined) process.stdout.write(result.spinToml);
+          for (const w of result.warnings) this.logToStderr(`warning: ${w}`);
+        }
+        return Promise.resolve({ ...result, digest });
+      },
+      'no run arguments for it',
+    );
   }
 }
 
