@@ -32,15 +32,14 @@ import type { RunGrants } from '../grants.js';
 import { deniedInterface, WitError } from './denied.js';
 import type { Shim } from './shim.js';
 
-type NetworkCapability = Extract<Capability, { kind: 'network' }>;
 type Pattern = ReturnType<typeof parseCapabilityPattern>;
 
 /** What the network grants come to once host names are resolved. */
 export interface NetworkRules {
   /** Outbound patterns over addresses: the declared ones with IP or `*` hosts, and one per address a named host resolved to. */
   outbound: Pattern[];
-  /** Declared `*.suffix` outbound capabilities, matched against the guest's own lookups. */
-  wildcards: NetworkCapability[];
+  /** Declared `*.suffix` outbound capabilities (as patterns), matched against the guest's own lookups. */
+  wildcards: Pattern[];
   inbound: Pattern[];
   dns: boolean;
   /** Anything network at all (else the interfaces trap). */
@@ -58,7 +57,7 @@ export async function networkRules(grants: RunGrants, resolve: (name: string) =>
     if (cap.action === 'dns') rules.dns = true;
     else if (cap.action === 'inbound') rules.inbound.push(parseCapabilityPattern(cap.text));
     else if (cap.action === 'outbound') {
-      if (cap.host.type === 'wildcard') rules.wildcards.push(cap);
+      if (cap.host.type === 'wildcard') rules.wildcards.push(parseCapabilityPattern(cap.text));
       else if (cap.host.type === 'name') {
         const name = cap.host.name;
         const port = cap.text.slice(cap.text.lastIndexOf(':') + 1);
@@ -159,13 +158,12 @@ function socketInterfaces(shim: Shim, denials: DenialSink, rules: NetworkRules):
   const outboundHeld = (a: IpSocketAddress): boolean => {
     const wanted = parseCapability(`network:outbound:${endpointText(a)}`);
     if (rules.outbound.some((p) => holds(p, wanted))) return true;
+    if (rules.wildcards.length === 0) return false;
     const ip = addressText(a);
-    for (const cap of rules.wildcards) {
-      for (const [name, ips] of looked) {
-        if (!ips.has(ip)) continue;
-        const named = parseCapability(`network:outbound:${name}:${String(a.val.port)}`);
-        if (holds(parseCapabilityPattern(cap.text), named)) return true;
-      }
+    for (const [name, ips] of looked) {
+      if (!ips.has(ip)) continue;
+      const named = parseCapability(`network:outbound:${name}:${String(a.val.port)}`);
+      if (rules.wildcards.some((p) => holds(p, named))) return true;
     }
     return false;
   };
