@@ -11,7 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, type KeyObject } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendEntry, createBundle, ManifestError, readBundleHead, readBundleUnverified } from '@wpack/manifest';
 import { GATE_FINDING_CODES, loadPolicy, PolicyValidationError, runGate, type GateFinding, type GateFindingCode, type PolicyDocument, type PolicySigner } from '@wpack/verifier';
@@ -99,6 +99,7 @@ const BUNDLE_NAMES = [
   'proxy-payload-type',
   'proxy-statement',
   'proxy-tampered-component',
+  'proxy-trailing',
   'proxy-res',
   'proxy-res-tampered',
   'proxy-size-mismatch',
@@ -233,6 +234,15 @@ const BUNDLES: Record<BundleName, (ctx: BuildContext) => Promise<void>> = {
     const at = bytes.lastIndexOf(marker) + marker.length + 1; // after the version's length byte
     assert.ok(at > marker.length && /[0-9]/.test(String.fromCharCode(bytes[at] ?? 0)), 'the producers section names the wit-component version');
     await flipByteAt(f, dataOffset + at);
+  },
+  // A signed bundle with 1000 bytes appended after its end-of-archive marker.
+  'proxy-trailing': async (ctx: BuildContext) => {
+    const f = await copyOf(ctx, ctx.path('proxy'), 'proxy-trailing');
+    await appendFile(f, Buffer.alloc(1000, 0x41));
+    const size = (await stat(f)).size;
+    // Signing would write over them and leave the rest trailing: it refuses, and the file stays as it was.
+    await assert.rejects(signBundle(f, { kind: 'key', privateKey: ctx.keyA }), (e: unknown) => e instanceof ManifestError && e.code === 'INVALID_BUNDLE' && /1000 bytes after its end-of-archive marker/.test(e.message));
+    assert.equal((await stat(f)).size, size);
   },
   'proxy-res': (ctx: BuildContext) => signedWithA(ctx, ctx.unsigned('proxy-res'), 'proxy-res'),
   'proxy-res-tampered': async (ctx: BuildContext) => {
@@ -858,6 +868,23 @@ const SCENARIOS: Scenario[] = [
     check: (r) => assert.match(only(r, 'DIGEST_MISMATCH')[0]?.message ?? '', /^entry "component\.wasm" has digest/),
   },
   {
+    id: 'trailing-data',
+    title: '1000 bytes appended after the end-of-archive marker of a signed bundle: TRAILING_DATA warning; a push and pull leave them behind',
+    bundle: 'proxy-trailing',
+    policy: policy(),
+    codes: pass([], ['TRAILING_DATA']),
+    verified: true,
+    ref: { codes: pass(), verified: true },
+    cli: true,
+    check: (r) => {
+      // The code sets say where it is reported (the local file) and where not (what the registry gives back).
+      const f = only(r, 'TRAILING_DATA')[0];
+      if (f === undefined) return;
+      assert.equal(f.severity, 'warning');
+      assert.match(f.message, /^1000 bytes follow the archive's end-of-archive marker; no digest covers them$/);
+    },
+  },
+  {
     id: 'tampered-resource',
     title: 'one byte of a resource changed after signing: DIGEST_MISMATCH',
     bundle: 'proxy-res-tampered',
@@ -1047,6 +1074,23 @@ void describe('gate scenarios: keepComponent hands back exactly the verified byt
     assert.equal(bad.verifiedBundle, undefined);
     const plain = await runGate(bundlePath(ok.bundle), await loadPolicy(policyPath(ok)));
     assert.equal(plain.verifiedBundle, undefined, 'only when asked');
+  });
+});
+
+void describe('gate scenarios: trailing data is never extracted', () => {
+  void test('wpack extract of a bundle with 1000 appended bytes writes exactly the entries of the clean bundle', async () => {
+    const out = (b: BundleName): string => join(workDir(), 'extracted', b);
+    for (const b of ['proxy', 'proxy-trailing'] as const) {
+      const run = await runWpack(['extract', bundlePath(b), out(b), '--force']);
+      assert.equal(run.code, 0, run.stderr);
+    }
+    const list = async (dir: string): Promise<string[]> => (await readdir(dir, { recursive: true })).sort();
+    const clean = await list(out('proxy'));
+    assert.deepEqual(await list(out('proxy-trailing')), clean);
+    for (const name of clean) {
+      const a = join(out('proxy'), name);
+      if ((await stat(a)).isFile()) assert.ok((await readFile(a)).equals(await readFile(join(out('proxy-trailing'), name))), name);
+    }
   });
 });
 

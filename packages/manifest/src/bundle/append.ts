@@ -24,6 +24,13 @@ export async function appendEntry(file: string, name: string, data: Buffer, mtim
 
 async function append(file: string, name: string, data: Buffer, mtime: Date): Promise<TarIndex> {
   const index = await indexArchive(file);
+  if (index.trailing > 0) {
+    // The entry would be written over them, and what is left of them would still trail the new end.
+    throw new ManifestError(
+      'INVALID_BUNDLE',
+      `${file} has ${String(index.trailing)} bytes after its end-of-archive marker that no digest covers; re-bundle it (or \`wpack extract\` and \`wpack bundle\`) before adding to it`,
+    );
+  }
   if (index.entries.some((e) => e.name === name)) {
     throw new ManifestError('BUNDLE_ENTRY_REJECTED', `${file} already holds ${name}`);
   }

@@ -53,6 +53,13 @@ export interface BundleContents {
   manifestBytes: Buffer;
   signatures: BundleSignatureEntry[];
   archiveSize: number;
+  /**
+   * Bytes after the archive's end-of-archive marker. Every reader stops at
+   * the marker, so they are never read, extracted or pushed; but no digest
+   * covers them, so the file is not the file that was signed (the gate
+   * warns TRAILING_DATA).
+   */
+  trailingBytes: number;
   /** component.wasm's bytes, digest-checked: only with `component: 'return'`. */
   componentBytes?: Buffer;
 }
@@ -66,8 +73,8 @@ export interface BundleContents {
  */
 export async function readBundle(file: string, options: ReadBundleOptions = {}): Promise<BundleContents> {
   const state = new BundleState(file, { ...DEFAULT_LIMITS, ...options.limits }, options, true);
-  const archiveSize = await walk(file, state);
-  const contents: BundleContents = { ...state.finish(), archiveSize };
+  const { archiveSize, trailingBytes } = await walk(file, state);
+  const contents: BundleContents = { ...state.finish(), archiveSize, trailingBytes };
   if (options.component === 'return') contents.componentBytes = state.componentBytes();
   return contents;
 }
@@ -82,6 +89,8 @@ export interface UnverifiedBundle {
   /** component.wasm's bytes as the archive holds them: NOT checked against any digest or declared size. */
   componentBytes: Buffer;
   archiveSize: number;
+  /** Bytes after the end-of-archive marker, as for readBundle. */
+  trailingBytes: number;
 }
 
 /**
@@ -105,12 +114,12 @@ export interface UnverifiedBundle {
  */
 export async function readBundleUnverified(file: string, options: Pick<ReadBundleOptions, 'limits'> = {}): Promise<UnverifiedBundle> {
   const state = new BundleState(file, { ...DEFAULT_LIMITS, ...options.limits }, {}, false);
-  const archiveSize = await walk(file, state);
-  return { ...state.finish(), componentBytes: state.componentBytes(), archiveSize };
+  const { archiveSize, trailingBytes } = await walk(file, state);
+  return { ...state.finish(), componentBytes: state.componentBytes(), archiveSize, trailingBytes };
 }
 
-/** Walks every entry of the archive through `state`; returns the archive's size. */
-async function walk(file: string, state: BundleState): Promise<number> {
+/** Walks every entry of the archive through `state`; returns the archive's size and what lies past its end marker. */
+async function walk(file: string, state: BundleState): Promise<{ archiveSize: number; trailingBytes: number }> {
   const archiveSize = await stat(file).then(
     (s) => s.size,
     (err: unknown) => {
@@ -128,7 +137,7 @@ async function walk(file: string, state: BundleState): Promise<number> {
   } catch (err) {
     throw ioError(`cannot read bundle ${file}`, err);
   }
-  return archiveSize;
+  return { archiveSize, trailingBytes: index.trailing };
 }
 
 class BundleState {
@@ -182,7 +191,7 @@ class BundleState {
     this.signatures.push({ path: name, bytes });
   }
 
-  finish(): Omit<BundleContents, 'archiveSize'> {
+  finish(): Omit<BundleContents, 'archiveSize' | 'trailingBytes'> {
     if (this.manifest === undefined || this.manifestBytes === undefined) {
       throw new ManifestError('INVALID_BUNDLE', `${this.file} holds no entries: not a wpack bundle`);
     }

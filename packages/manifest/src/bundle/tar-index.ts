@@ -28,6 +28,12 @@ export interface TarIndex {
   /** Offset of the end-of-archive marker (the first all-zero header block), or the file size. */
   end: number;
   fileSize: number;
+  /**
+   * Bytes after the end-of-archive marker (two all-zero blocks; a second
+   * block that is not all zero already counts): no entry holds them, so no
+   * digest covers them.
+   */
+  trailing: number;
 }
 
 /**
@@ -53,7 +59,7 @@ export async function indexArchive(file: string, maxEntries = 100_000): Promise<
     let headers = 0;
     while (pos + BLOCK <= fileSize) {
       await readExactly(fh, header, pos);
-      if (header.every((b) => b === 0)) return { entries, end: pos, fileSize };
+      if (header.every((b) => b === 0)) return { entries, end: pos, fileSize, trailing: await trailingBytes(fh, pos, fileSize) };
       checkChecksum(header, pos, file);
       checkUstar(header, pos, file);
       if (++headers > maxEntries * 2) throw new ManifestError('BUNDLE_TOO_LARGE', `${file} has more than ${String(maxEntries)} entries`);
@@ -80,10 +86,19 @@ export async function indexArchive(file: string, maxEntries = 100_000): Promise<
     }
     if (longName !== undefined) throw new ManifestError('INVALID_BUNDLE', `${file} is truncated (a pax header without its entry)`);
     if (pos !== fileSize) throw new ManifestError('INVALID_BUNDLE', `${file} is truncated (the archive ends inside a header)`);
-    return { entries, end: pos, fileSize };
+    return { entries, end: pos, fileSize, trailing: 0 };
   } finally {
     await fh.close();
   }
+}
+
+/** What follows the marker's two zero blocks; a short or non-zero second block is trailing data itself. */
+async function trailingBytes(fh: FileHandle, end: number, fileSize: number): Promise<number> {
+  const second = end + BLOCK;
+  if (second + BLOCK > fileSize) return fileSize - second;
+  const block = Buffer.alloc(BLOCK);
+  await readExactly(fh, block, second);
+  return block.every((b) => b === 0) ? fileSize - second - BLOCK : fileSize - second;
 }
 
 async function readExactly(fh: FileHandle, buf: Buffer, at: number): Promise<void> {

@@ -39,6 +39,7 @@ export const GATE_FINDING_CODES = {
   INTEGRITY_VERIFIED: { step: 'integrity', title: 'every digest in the locked manifest matches the bytes' },
   DIGEST_MISMATCH: { step: 'integrity', title: 'an entry does not have the digest the manifest records' },
   SIZE_MISMATCH: { step: 'integrity', title: 'an entry does not have the size the manifest records' },
+  TRAILING_DATA: { step: 'integrity', title: 'bytes follow the end-of-archive marker that no digest covers' },
   INTERFACE_MISMATCH: { step: 'integrity', title: 'the manifest records other imports or exports than the component has' },
   SCOPE_MISMATCH: { step: 'signatures', title: 'the reference is outside the repositories the policy is for' },
   SIGNATURE_VERIFIED: { step: 'signatures', title: 'a signature verifies and its signer is trusted' },

@@ -94,6 +94,8 @@ interface BundleRead {
   manifest: LockedManifest;
   signatures: { path: string; bytes: Buffer }[];
   archiveSize: number;
+  /** Bytes after the end-of-archive marker: covered by no digest. */
+  trailingBytes: number;
   /** The DIGEST_MISMATCH or SIZE_MISMATCH readBundle refused the bytes with; the rest was read unverified. */
   tampering?: ManifestError;
 }
@@ -144,6 +146,17 @@ class Gate {
         message: read.tampering.message,
         why: 'these are not the bytes that were bundled and signed',
         fix: 'pull or copy the bundle again from its source; if it was edited, rebuild and sign it',
+      });
+    }
+    if (read.trailingBytes > 0) {
+      const n = read.trailingBytes;
+      this.findings.push({
+        code: 'TRAILING_DATA',
+        severity: 'warning',
+        step: 'integrity',
+        message: `${String(n)} byte${n === 1 ? '' : 's'} follow the archive's end-of-archive marker; no digest covers ${n === 1 ? 'it' : 'them'}`,
+        why: 'every reader stops at the marker, so they are never extracted or run, but this file is not byte for byte the file that was bundled and signed: something appended to it',
+        fix: 'find out what appended to the file; `wpack pull` or `wpack extract` then `wpack bundle` give a clean copy (neither copies those bytes)',
       });
     }
     const problem = component.unreadable ?? interfaceDifference(read.manifest.interface, component.iface);
