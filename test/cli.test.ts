@@ -37,9 +37,12 @@ void describe('wpack CLI (real subprocess, no TTY)', () => {
 
       const inspect = await runWpack(['inspect', 'svc.wpack', '--json'], { cwd: dir });
       assert.equal(inspect.code, 0, inspect.stderr);
-      const info = JSON.parse(inspect.stdout) as { digest: string; manifest: { name: string }; imports: string[]; exports: string[]; signatures: unknown[] };
+      const info = JSON.parse(inspect.stdout) as { digest: string; manifest: { name: string; capabilities: string[] }; imports: string[]; exports: string[]; signatures: unknown[] };
       assert.equal(info.digest, made.digest);
       assert.equal(info.manifest.name, 'acme:service');
+      // init writes the capabilities as the locked manifest stores them: canonical and sorted.
+      assert.deepEqual(manifest.capabilities, [...manifest.capabilities].sort());
+      assert.deepEqual(info.manifest.capabilities, manifest.capabilities);
       assert.deepEqual(info.exports, ['wasi:http/incoming-handler@0.2.12']);
       assert.ok(info.imports.includes('wasi:http/outgoing-handler@0.2.12'));
       assert.deepEqual(info.signatures, []);
@@ -54,6 +57,40 @@ void describe('wpack CLI (real subprocess, no TTY)', () => {
       const refused = await runWpack(['extract', 'svc.wpack', 'out'], { cwd: dir });
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /not empty.*--force/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  void test('paths are printed as they were given: absolute from elsewhere, relative from the project', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await mkdir(join(dir, 'build'));
+      await copyFile(fixtures['http-proxy'], join(dir, 'build', 'service.wasm'));
+      // From the repository root, every path absolute: nothing becomes ../../tmp/….
+      const init = await runWpack(['init', join(dir, 'build', 'service.wasm'), '--dir', dir]);
+      assert.equal(init.code, 0, init.stderr);
+      assert.match(init.stdout, new RegExp(`^wrote ${escape(join(dir, 'wpack.json'))}: `));
+      const bundle = await runWpack(['bundle', dir, '-o', join(dir, 'svc.wpack')]);
+      assert.equal(bundle.code, 0, bundle.stderr);
+      assert.match(bundle.stdout, new RegExp(`^wrote ${escape(join(dir, 'svc.wpack'))}\n`));
+      assert.equal((await runWpack(['keygen', '-o', join(dir, 'release')])).code, 0);
+      const policy = join(dir, 'ok.json');
+      await writeFile(policy, JSON.stringify({ version: 1, host: { worlds: ['wasi:http/proxy@0.2.12'] }, signatures: { signers: [{ key: 'release.pub' }] } }));
+      const verify = await runWpack(['verify', join(dir, 'svc.wpack'), '--policy', policy]);
+      assert.equal(verify.code, 1, verify.stderr);
+      assert.match(verify.stdout, new RegExp(`^DENIED  ${escape(join(dir, 'svc.wpack'))}  sha256:[0-9a-f]{64}  \\(policy ${escape(policy)}\\)$`, 'm'));
+      const extract = await runWpack(['extract', join(dir, 'svc.wpack'), join(dir, 'out')]);
+      assert.equal(extract.code, 0, extract.stderr);
+      assert.match(extract.stdout, new RegExp(`^extracted 2 files to ${escape(join(dir, 'out'))} \\(sha256:`));
+      // From the project, relative paths stay relative, as typed.
+      const again = await runWpack(['init', './build/service.wasm'], { cwd: dir });
+      assert.equal(again.code, 2);
+      assert.equal(again.stderr.trim().split('\n').length, 1);
+      assert.match(again.stderr, /wpack\.json already exists/);
+      assert.doesNotMatch(again.stderr, new RegExp(escape(dir)));
+      const relVerify = await runWpack(['verify', './svc.wpack', '--policy', './ok.json'], { cwd: dir });
+      assert.match(relVerify.stdout, /^DENIED {2}\.\/svc\.wpack {2}sha256:[0-9a-f]{64} {2}\(policy \.\/ok\.json\)$/m);
     } finally {
       await cleanup();
     }
@@ -119,3 +156,7 @@ void describe('wpack CLI (real subprocess, no TTY)', () => {
     for (const cmd of ['init', 'bundle', 'inspect', 'extract']) assert.match(help.stdout, new RegExp(`\\b${cmd}\\b`));
   });
 });
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

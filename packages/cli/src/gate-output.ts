@@ -92,8 +92,9 @@ export async function printReport(
   flags: { format: 'text' | 'json' | 'sarif'; output?: string | undefined },
   ctx: { label: string; policyFile?: string | undefined },
 ): Promise<void> {
+  // The text names the policy as the user gave it; SARIF wants a location relative to where it runs (the repository).
   const policyRel = ctx.policyFile !== undefined ? relative(process.cwd(), resolve(ctx.policyFile)) || ctx.policyFile : undefined;
-  const text = renderText(report, { label: ctx.label, ...(policyRel !== undefined ? { policy: policyRel } : {}) });
+  const text = renderText(report, { label: ctx.label, ...(ctx.policyFile !== undefined ? { policy: ctx.policyFile } : {}) });
   let formatted: string | undefined;
   if (flags.format === 'json') formatted = `${JSON.stringify(result, null, 2)}\n`;
   if (flags.format === 'sarif') formatted = await renderSarif(report, { label: ctx.label, artifact: policyRel ?? ctx.label, version: out.version });

@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { createBundle, loadSourceManifest, type LockedManifest } from '@wpack/manifest';
@@ -26,12 +26,13 @@ export default class Bundle extends WpackCommand {
 
   async run(): Promise<BundleCommandResult> {
     const { args, flags } = await this.parse(Bundle);
-    const out = resolve(flags.output ?? (await defaultName(args.dir)));
+    const given = flags.output ?? (await defaultName(args.dir));
+    const out = resolve(given);
     const progress = byteProgress('bundling');
     const result = await createBundle(args.dir, out, { onProgress: (done, total) => progress.update(done, total) }).finally(() =>
       progress.stop(),
     );
-    this.log(`wrote ${relative(process.cwd(), out) || out}`);
+    this.log(`wrote ${given}`);
     this.log(`  digest  ${result.digest}`);
     this.log(`  files   ${String(result.manifest.files.length + 1)} (${formatBytes(result.size)})`);
     return { path: out, digest: result.digest, size: result.size, manifest: result.manifest };

@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { extractBundle } from '@wpack/manifest';
@@ -64,7 +64,7 @@ export default class Extract extends WpackCommand {
       }).finally(() => progress.stop());
       const files = ['wpack.json', ...contents.manifest.files.map((f) => f.path), ...contents.signatures.map((s) => s.path)];
       const directory = resolve(args.dir);
-      this.log(`extracted ${String(files.length)} files to ${relative(process.cwd(), directory) || directory} (${contents.digest})`);
+      this.log(`extracted ${String(files.length)} files to ${args.dir} (${contents.digest})`);
       return {
         directory,
         digest: contents.digest,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename, extname, relative, resolve, sep } from 'node:path';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { MANIFEST_FILE, MANIFEST_SCHEMA_URI, ManifestError, suggestCapabilities, validateSourceManifest, type SourceManifest } from '@wpack/manifest';
@@ -34,7 +34,7 @@ export default class Init extends WpackCommand {
     const componentPath = resolve(args.component);
     const rel = relative(dir, componentPath);
     if (rel.startsWith('..') || rel === '' || resolve(dir, rel) !== componentPath) {
-      throw new ManifestError('INVALID_MANIFEST', `${args.component} is not inside ${dir}; run init from a directory that contains it, or pass --dir`);
+      throw new ManifestError('INVALID_MANIFEST', `${args.component} is not inside ${flags.dir === '.' ? 'the current directory' : flags.dir}; run init from a directory that contains it, or pass --dir`);
     }
     const bytes = await readFile(componentPath).catch((err: unknown) => {
       throw new ManifestError('FILE_NOT_FOUND', `cannot read ${args.component}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
@@ -54,13 +54,14 @@ export default class Init extends WpackCommand {
     validateSourceManifest(manifest, 'the generated manifest');
 
     const out = resolve(dir, MANIFEST_FILE);
+    const shown = join(flags.dir, MANIFEST_FILE);
     const { default: writeFileAtomic } = await import('write-file-atomic');
     const { access } = await import('node:fs/promises');
     const exists = await access(out).then(() => true, () => false);
-    if (exists && !flags.force) throw new ManifestError('TARGET_EXISTS', `${out} already exists (use --force to overwrite it)`);
+    if (exists && !flags.force) throw new ManifestError('TARGET_EXISTS', `${shown} already exists (use --force to overwrite it)`);
     await writeFileAtomic(out, canonicalJson(manifest));
 
-    this.log(`wrote ${relative(process.cwd(), out) || out}: ${manifest.name}@${manifest.version}, ${String(capabilities.length)} capabilities`);
+    this.log(`wrote ${shown}: ${manifest.name}@${manifest.version}, ${String(capabilities.length)} capabilities`);
     for (const c of capabilities) this.log(`  ${c}`);
     if (notes.length > 0) {
       this.log('narrow these before you publish:');
