@@ -95,6 +95,7 @@ const PINNED: Record<string, readonly string[]> = {
     'grants',
     'hostText',
     'indexArchive',
+    'inferWorld',
     'interfaceDifference',
     'isSignatureEntry',
     'loadSchemaValidators',
