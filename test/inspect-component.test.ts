@@ -177,7 +177,7 @@ void describe('wpack inspect <component.wasm>', () => {
     assert.equal(json<ComponentSummary>(await wpack('inspect', join(dir, 'bundle.wasm'), '--json')).kind, 'bundle');
   });
 
-  void test('a core module, other bytes, an empty file, and a truncated component: one line, exit 2', async () => {
+  void test('a core module, other bytes, an empty file, a truncated component and a missing .wasm: one line, exit 2', async () => {
     await refused(fixtures['core-module'], 'NOT_A_COMPONENT');
     await writeFile(at('random.wasm'), randomBytes(4096));
     await refused(at('random.wasm'), 'INVALID_BUNDLE');
@@ -189,5 +189,7 @@ void describe('wpack inspect <component.wasm>', () => {
       await writeFile(file, whole.subarray(0, keep));
       await refused(file, 'MALFORMED_COMPONENT');
     }
+    // A .wasm name is a path, never a registry reference to try.
+    await refused('missing.wasm', 'FILE_NOT_FOUND');
   });
 });
