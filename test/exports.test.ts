@@ -69,6 +69,7 @@ const PINNED: Record<string, readonly string[]> = {
     'originKey',
     'readComponentInterface',
     'readComponentTypes',
+    'readProducers',
   ],
   manifest: [
     'COMPONENT_FILE',
@@ -94,6 +95,7 @@ const PINNED: Record<string, readonly string[]> = {
     'grants',
     'hostText',
     'indexArchive',
+    'inferWorld',
     'interfaceDifference',
     'isSignatureEntry',
     'loadSchemaValidators',

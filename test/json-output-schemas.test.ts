@@ -208,12 +208,20 @@ void describe('every command --json, run for real, validates against its schema'
     assert.deepEqual([policy.path, policy.worlds], [at('policy.json'), ['wasi:http/proxy@0.2.12']]);
   });
 
-  void test('inspect (and --wit), verify --key, extract (and --policy)', async () => {
-    const inspected = output<{ digest: string; signatures: { kind: string; verifies: string }[] }>('inspect', await wpack(['inspect', bundle]), 0);
-    assert.equal(inspected.digest, bundleDigest);
+  void test('inspect (a bundle and a component, each with --wit), verify --key, extract (and --policy)', async () => {
+    const inspected = output<{ kind: string; digest: string; signatures: { kind: string; verifies: string }[] }>('inspect', await wpack(['inspect', bundle]), 0);
+    assert.deepEqual([inspected.kind, inspected.digest], ['bundle', bundleDigest]);
     assert.deepEqual(inspected.signatures.map((s) => [s.kind, s.verifies]), [['key', 'needs-key']]);
     const wit = output<{ wit?: { imports: unknown[]; exports: unknown[] } }>('inspect', await wpack(['inspect', bundle, '--wit']), 0);
     assert.ok(wit.wit !== undefined && wit.wit.imports.length > 0 && wit.wit.exports.length > 0, 'the types of the imports and exports');
+    const fixtures = await buildFixtures();
+    for (const fixture of ['http-proxy', 'js-qjs'] as const) {
+      const component = output<{ kind: string; producers: { component?: object; nested?: object } }>('inspect', await wpack(['inspect', fixtures[fixture]]), 0);
+      assert.equal(component.kind, 'component');
+      assert.ok(component.producers.nested !== undefined, `${fixture}: its nested modules' producers`);
+      const types = output<{ wit?: { imports: unknown[] } }>('inspect', await wpack(['inspect', fixtures[fixture], '--wit']), 0);
+      assert.ok(types.wit !== undefined && types.wit.imports.length > 0, fixture);
+    }
 
     const verified = output<{ verified: boolean }>('verify', await wpack(['verify', bundle, '--key', at('k.pub')]), 0);
     assert.equal(verified.verified, true);
@@ -261,6 +269,7 @@ void describe('every command --json, run for real, validates against its schema'
     assert.ok(plain !== undefined && secured !== undefined);
     // Bad input, exit 2.
     failure(await wpack(['inspect', at('missing.wpack')]), 2, 'FILE_NOT_FOUND');
+    failure(await wpack(['inspect', (await buildFixtures())['core-module']]), 2, 'NOT_A_COMPONENT');
     failure(await wpack(['keygen']), 2, 'USAGE');
     failure(await wpack(['keygen', '-o', at('k')]), 2, 'KEY_EXISTS');
     failure(await wpack(['policy', 'init', '--world', 'wasi:http/proxy@0.2.12']), 2, 'SIGNER_REQUIRED');

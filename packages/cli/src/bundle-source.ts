@@ -6,15 +6,15 @@ import { pullBundle, type PullOptions } from '@wpack/manifest';
 
 /**
  * Runs `use` on a local bundle file. A path that exists is used as it is;
- * one that looks like a path (`./`, `../`, `/`, `~`, or `.wpack` at the end)
- * but does not exist is an error; anything else is a registry reference, pulled (every blob checked) into a
+ * one that looks like a path (`./`, `../`, `/`, `~`, or `.wpack` or `.wasm` at
+ * the end) but does not exist is an error; anything else is a registry reference, pulled (every blob checked) into a
  * temp file that is removed afterwards. `ociDigest` is the component
  * manifest digest that was pulled, for a deploy to pin.
  */
 export async function withLocalBundle<T>(arg: string, options: PullOptions, use: (file: string, ociDigest?: string) => Promise<T>): Promise<T> {
   if (await stat(arg).then(() => true, () => false)) return use(arg);
   // What is evidently a path is never sent to a registry (nor to Docker Hub).
-  if (/^(?:\.{1,2}\/|\/|~)/.test(arg) || arg.endsWith('.wpack')) throw new ManifestError('FILE_NOT_FOUND', `${arg}: no such file`);
+  if (/^(?:\.{1,2}\/|\/|~)/.test(arg) || /\.(?:wpack|wasm)$/.test(arg)) throw new ManifestError('FILE_NOT_FOUND', `${arg}: no such file`);
   const scratch = await mkdtemp(join(tmpdir(), 'wpack-pull-'));
   try {
     const file = join(scratch, 'pulled.wpack');

@@ -5,6 +5,8 @@ export { EXIT, exitCodeFor } from './exit-codes.js';
 export { default as Init } from './commands/init.js';
 export { default as Bundle } from './commands/bundle.js';
 export { default as Inspect } from './commands/inspect.js';
+export type { BundleSummary, InspectResult } from './commands/inspect.js';
+export type { ComponentSummary } from './component-summary.js';
 export { default as Extract } from './commands/extract.js';
 export { default as Keygen } from './commands/keygen.js';
 export { default as Sign } from './commands/sign.js';

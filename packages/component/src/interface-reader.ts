@@ -45,7 +45,8 @@ export function readComponentInterface(bytes: Uint8Array): ComponentInterface {
   return result;
 }
 
-function checkPreamble(bytes: Uint8Array): void {
+/** The 8-byte preamble of a component: NOT_A_COMPONENT for a core module or non-wasm bytes. */
+export function checkPreamble(bytes: Uint8Array): void {
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new ComponentError('NOT_A_COMPONENT', 'not a WebAssembly binary (no \\0asm header)');
   }
@@ -54,13 +55,14 @@ function checkPreamble(bytes: Uint8Array): void {
   if (layer === 0) {
     throw new ComponentError(
       'NOT_A_COMPONENT',
-      'a core WebAssembly module, not a component (wrap it with `wasm-tools component new` or `jco new`)',
+      'a core WebAssembly module, not a component: build a component (jco, componentize-js, wasm-tools component new)',
     );
   }
   if (layer !== 1) throw new ComponentError('NOT_A_COMPONENT', `unknown WebAssembly layer ${String(layer)}`);
 }
 
-function readVec(r: BinaryReader, each: () => void): void {
+/** A `vec`: its u32 count, then `each` that many times. */
+export function readVec(r: BinaryReader, each: () => void): void {
   const count = r.u32();
   // Each item takes at least two bytes: a count larger than the section is corrupt.
   if (count > r.end - r.offset) r.fail('vector count larger than its section');

@@ -35,6 +35,7 @@ export { suggestCapabilities } from './capabilities/suggest.js';
 // The manifest.
 export { loadSourceManifest } from './manifest/load.js';
 export { parseJson, validateSourceManifest } from './manifest/validate.js';
+export { inferWorld } from './manifest/infer-world.js';
 export { loadSchemaValidators, schemaProblems } from './manifest/schema.js';
 export type { SchemaValidator } from './manifest/schema.js';
 export { COMPONENT_FILE, MANIFEST_FILE, MANIFEST_SCHEMA_URI, SIGNATURES_DIR } from './manifest/types.js';

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { MANIFEST_FILE, MANIFEST_SCHEMA_URI, ManifestError, suggestCapabilities, validateSourceManifest, type SourceManifest } from '@wpack/manifest';
+import { MANIFEST_FILE, MANIFEST_SCHEMA_URI, ManifestError, inferWorld, suggestCapabilities, validateSourceManifest, type SourceManifest } from '@wpack/manifest';
 import { canonicalJson } from '@wpack/core';
-import { readComponentInterface, type ComponentInterface } from '@wpack/component';
+import { readComponentInterface } from '@wpack/component';
 import { WpackCommand } from '../base-command.js';
 
 export interface InitResult {
@@ -69,15 +69,6 @@ export default class Init extends WpackCommand {
     }
     return { path: out, manifest, notes };
   }
-}
-
-/** The standard world a component evidently targets, from its characteristic export. */
-function inferWorld(iface: ComponentInterface): string | undefined {
-  for (const e of iface.exports) {
-    const m = /^wasi:(cli\/run|http\/incoming-handler)(@[^@]+)?$/.exec(e.name);
-    if (m) return (m[1] === 'cli/run' ? 'wasi:cli/command' : 'wasi:http/proxy') + (m[2] ?? '');
-  }
-  return undefined;
 }
 
 function kebab(s: string): string {

@@ -6,6 +6,8 @@ import { readComponentTypes, type ComponentTypes } from '@wpack/component';
 import { describeSignature, publicGoodTrustedRoot, verifySignatures, type SignatureDescription } from '@wpack/signatures';
 import { WpackCommand } from '../base-command.js';
 import { withLocalBundle } from '../bundle-source.js';
+import { componentLines, listLines, summariseComponent, type ComponentSummary } from '../component-summary.js';
+import { inputKind } from '../input-kind.js';
 import { formatBytes } from '../format.js';
 import { renderWit } from '../report/wit.js';
 import { byteProgress } from '../progress.js';
@@ -24,7 +26,11 @@ export interface SignatureSummary extends SignatureDescription {
   problem?: string;
 }
 
-export interface InspectResult {
+/** What inspect shows: a bundle, or a component not yet bundled (`kind` tells which). */
+export type InspectResult = BundleSummary | ComponentSummary;
+
+export interface BundleSummary {
+  kind: 'bundle';
   digest: string;
   /** For a registry reference: the component manifest's digest that was inspected. */
   ociDigest?: string;
@@ -41,14 +47,22 @@ export interface InspectResult {
 }
 
 export default class Inspect extends WpackCommand {
-  static override summary = 'Show what a .wpack bundle holds, after checking every digest in it.';
+  static override summary = 'Show what a .wpack bundle holds (every digest checked), or what a component binary is.';
+  static override description =
+    'A bundle (a local .wpack file, or pulled by reference): its digest, files, imports, exports, capabilities and signatures. ' +
+    'A component binary not yet bundled: its size, digest, producers (the languages and tools that made it), imports and exports, ' +
+    'and the world and capabilities `wpack init` would write for it. The kind of a local file is read from its first bytes, not its name.';
   static override examples = [
     '<%= config.bin %> inspect app.wpack',
     '<%= config.bin %> inspect app.wpack --json | jq .digest',
     '<%= config.bin %> inspect ghcr.io/acme/app:1.2.0',
     '<%= config.bin %> inspect app.wpack --wit',
+    '<%= config.bin %> inspect build/app.wasm',
+    '<%= config.bin %> inspect build/app.wasm --json | jq .producers',
   ];
-  static override args = { bundle: Args.string({ description: 'a .wpack file, or a registry reference', required: true }) };
+  static override args = {
+    input: Args.string({ description: 'a .wpack bundle, a component binary (.wasm), or a registry reference', required: true }),
+  };
   static override flags = {
     ...registryFlags,
     ...bundleDigestFlag,
@@ -57,7 +71,9 @@ export default class Inspect extends WpackCommand {
 
   async run(): Promise<InspectResult> {
     const { args, flags } = await this.parse(Inspect);
-    return withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
+    return withLocalBundle(args.input, pullOptions(flags), async (file, ociDigest) => {
+      // A registry reference always gives a bundle; a local file is either.
+      if (ociDigest === undefined && (await inputKind(file)) === 'component') return this.component(file, flags.wit);
       const progress = byteProgress('checking');
       // With --wit the component's bytes are kept (digest-checked by the same read) to read its types.
       const chunks: Buffer[] = [];
@@ -75,9 +91,16 @@ export default class Inspect extends WpackCommand {
     });
   }
 
-  private async report(contents: BundleContents, ociDigest: string | undefined, wit: ComponentTypes | undefined): Promise<InspectResult> {
+  private async component(file: string, wit: boolean): Promise<ComponentSummary> {
+    const summary = await summariseComponent(file, { wit });
+    for (const line of summary.wit !== undefined ? renderWit(summary.wit) : componentLines(summary)) this.log(line);
+    return summary;
+  }
+
+  private async report(contents: BundleContents, ociDigest: string | undefined, wit: ComponentTypes | undefined): Promise<BundleSummary> {
     const m = contents.manifest;
-    const result: InspectResult = {
+    const result: BundleSummary = {
+      kind: 'bundle',
       digest: contents.digest,
       name: m.name,
       version: m.version,
@@ -98,7 +121,7 @@ export default class Inspect extends WpackCommand {
     return result;
   }
 
-  private printHuman(r: InspectResult): void {
+  private printHuman(r: BundleSummary): void {
     this.log(`${r.name}@${r.version}`);
     this.log(`digest     ${r.digest}`);
     if (r.ociDigest !== undefined) this.log(`oci digest ${r.ociDigest}`);
@@ -106,12 +129,7 @@ export default class Inspect extends WpackCommand {
     this.log(`created    ${r.manifest.created}`);
     this.log('files');
     for (const f of r.files) this.log(`  ${f.path}  ${formatBytes(f.size)}  ${f.digest}  ${f.mediaType}`);
-    this.log(`imports (${String(r.imports.length)})`);
-    for (const i of r.imports) this.log(`  ${i}`);
-    this.log(`exports (${String(r.exports.length)})`);
-    for (const e of r.exports) this.log(`  ${e}`);
-    this.log(`capabilities (${String(r.capabilities.length)})`);
-    for (const c of r.capabilities) this.log(`  ${c}`);
+    for (const line of [...listLines('imports', r.imports), ...listLines('exports', r.exports), ...listLines('capabilities', r.capabilities)]) this.log(line);
     this.log(`signatures (${String(r.signatures.length)})`);
     for (const s of r.signatures) {
       const who = s.kind === 'key' ? `key ${s.keyHint ?? '?'}` : s.kind === 'keyless' ? `${s.identity ?? '?'} via ${s.issuer ?? '?'}` : 'unreadable';
