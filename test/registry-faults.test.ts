@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createBundle, readBundle } from '@wpack/manifest';
 import { signBundle } from '@wpack/signatures';
+import { describe as describeBlob, parseReference, RegistryError, RemoteRepository } from '@wpack/registry-client';
 import { runWpack, type RunResult } from './helpers/cli.js';
 import { startFaultProxy, type FaultProxy, type FaultRule, type ProxyHit } from './helpers/fault-proxy.js';
 import { makeProject } from './helpers/project.js';
@@ -40,6 +41,9 @@ before(async () => {
   const component = (await readBundle(bundle)).manifest.files[0];
   assert.ok(component);
   componentDigest = component.digest;
+  const model = (await readBundle(bundle)).manifest.files.find((f) => f.path === 'resources/data/model.bin');
+  assert.ok(model);
+  modelDigest = model.digest;
   bundleBytes = await readFile(bundle);
 });
 after(() => work.cleanup());
@@ -110,6 +114,32 @@ async function assertRoundTrip(s: Scene, host: string): Promise<void> {
   assert.deepEqual(await readdir(s.out), ['pulled.wpack'], 'only the output file, no temp file');
 }
 
+const UPLOADS = new RegExp(`^/v2/${REPO}/blobs/uploads/.`);
+const FAST_RETRY = { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 };
+let modelDigest: string;
+/** The closing PUT of the upload of the blob with this digest. */
+const uploadPutOf = (digest: string): RegExp => new RegExp(`^/v2/${REPO}/blobs/uploads/[^?]*\\?(.*&)?digest=${encodeURIComponent(digest)}(&|$)`);
+
+/** Pushes `data` as one blob in chunks through a proxy with `rules`, checks it arrived whole, then hands the proxy's log to `check`. */
+async function chunkedScene(data: Buffer, rules: FaultRule[], chunkSize: number, check: (hits: ProxyHit[]) => void): Promise<void> {
+  await scene(rules, async (s) => {
+    const desc = describeBlob('application/octet-stream', data);
+    const repo = RemoteRepository.open(parseReference(`${s.proxy.host}/${REPO}:chunks`), { retry: FAST_RETRY });
+    try {
+      assert.equal(await repo.pushBlob(desc, data, { chunkSize }), 'pushed');
+    } finally {
+      await repo.close();
+    }
+    const direct = RemoteRepository.open(parseReference(`${s.reg.host}/${REPO}:chunks`));
+    try {
+      assert.ok((await direct.fetchBlobBytes(desc)).equals(data), 'the registry holds the blob byte for byte');
+    } finally {
+      await direct.close();
+    }
+    check(s.proxy.hits());
+  });
+}
+
 const statuses = (hits: ProxyHit[], method: string, path: RegExp): number[] => hits.filter((h) => h.method === method && path.test(h.path)).map((h) => h.status);
 const blobGet = (): RegExp => new RegExp(`^/v2/${REPO}/blobs/${componentDigest}$`);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
@@ -127,10 +157,11 @@ void describe('registry faults through a proxy (real registry, real CLI)', () =>
         const push = await wpack(['push', bundle, `${s.proxy.host}/${REPO}:${TAG}`], s.env);
         assert.equal(push.code, 0, push.stderr);
         const hits = s.proxy.hits();
-        // The first upload (the config blob, a Buffer body) is replayed to the same upload URL.
+        // An upload PUT is sent once per upload session: after each 500 the registry is asked whether
+        // it has the blob (HEAD), and a new session (POST) sends it again.
         const puts = hits.filter((h) => h.method === 'PUT' && uploadPut.test(h.path)).slice(0, 3);
         assert.deepEqual(puts.map((h) => h.status), [500, 500, 201]);
-        assert.equal(new Set(puts.map((h) => h.path)).size, 1, 'the retries go to the same upload location');
+        assert.equal(new Set(puts.map((h) => h.path.split('?')[0])).size, 3, 'each retry goes to an upload session of its own');
         assert.deepEqual(statuses(hits, 'PUT', manifestPut), [500, 500, 201]);
         await assertRoundTrip(s, s.proxy.host);
         t.diagnostic(`push ${seconds(push.ms)} with 4 injected 500s`);
@@ -264,25 +295,83 @@ void describe('registry faults through a proxy (real registry, real CLI)', () =>
     });
   });
 
-  void test('500 on the streamed component upload PUT: the stream is not replayed; clean failure or a restarted upload', { timeout: TEST_TIMEOUT_MS }, async (t: TestContext) => {
+  void test('500 on the streamed component upload PUT: not replayed to that upload; a new upload session reads the file again', { timeout: TEST_TIMEOUT_MS }, async (t: TestContext) => {
     const componentPut = new RegExp(`^/v2/${REPO}/blobs/uploads/[^?]*\\?(.*&)?digest=${encodeURIComponent(componentDigest)}(&|$)`);
     await scene([{ method: 'PUT', path: componentPut, times: 1, action: { kind: 'status', status: 500 } }], async (s) => {
       const push = await wpack(['push', bundle, `${s.proxy.host}/${REPO}:${TAG}`], s.env);
       const hits = s.proxy.hits();
       const puts = hits.filter((h) => h.method === 'PUT' && componentPut.test(h.path));
       assert.equal(puts[0]?.status, 500, 'the fault was injected');
-      // The same upload URL is never sent a second time: a stream cannot be replayed.
+      // The same upload URL is never sent a second time: a new upload session reads the file again.
       assert.equal(puts.filter((h) => h.path === puts[0]?.path).length, 1, 'the streamed body was not replayed to the same upload');
-      if (push.code === 0) {
-        assert.equal(puts.at(-1)?.status, 201, 'a new upload session completed the blob');
-        await assertRoundTrip(s, s.reg.host);
-        t.diagnostic(`recovered by restarting the upload (${String(puts.length)} PUTs), ${seconds(push.ms)}`);
-      } else {
-        assertNetworkFailure(push);
-        assert.equal(puts.length, 1, 'no further upload of the component');
-        assert.match(push.stderr, /500/);
-        t.diagnostic(`failed cleanly (exit 3) after ${seconds(push.ms)}: ${push.stderr.trim()}`);
+      assert.equal(push.code, 0, push.stderr);
+      assert.deepEqual(puts.map((h) => h.status), [500, 201], 'a new upload session completed the blob');
+      await assertRoundTrip(s, s.reg.host);
+      t.diagnostic(`recovered by restarting the upload (${String(puts.length)} PUTs), ${seconds(push.ms)}`);
+    });
+  });
+  void test('an upload PUT that breaks off mid-body (bytes reached the registry): a new upload session sends the file again; pull byte-identical', { timeout: TEST_TIMEOUT_MS }, async (t: TestContext) => {
+    const put = uploadPutOf(modelDigest);
+    await scene([{ method: 'PUT', path: put, times: 1, action: { kind: 'cut-request', afterBytes: 100_000, forward: true } }], async (s) => {
+      const push = await wpack(['push', bundle, `${s.proxy.host}/${REPO}:${TAG}`], s.env);
+      assert.equal(push.code, 0, push.stderr);
+      const hits = s.proxy.hits().filter((h) => h.method === 'PUT' && put.test(h.path));
+      assert.deepEqual(hits.map((h) => h.fault ?? h.status), ['cut-request', 201]);
+      assert.notEqual(hits[0]?.path.split('?')[0], hits[1]?.path.split('?')[0], 'the second PUT goes to a new upload session');
+      await assertRoundTrip(s, s.reg.host);
+      t.diagnostic(`push ${seconds(push.ms)} with one upload cut after 100000 of 300000 bytes`);
+    });
+  });
+
+  void test('an upload PUT that breaks on every try: a new session each time within the budget, then exit 3, one line', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const put = uploadPutOf(modelDigest);
+    await scene([{ method: 'PUT', path: put, action: { kind: 'cut-request', afterBytes: 1000, forward: true } }], async (s) => {
+      const push = await wpack(['push', bundle, `${s.proxy.host}/${REPO}:${TAG}`], s.env);
+      assertNetworkFailure(push);
+      const hits = s.proxy.hits().filter((h) => h.method === 'PUT' && put.test(h.path));
+      assert.equal(hits.length, 5, 'five upload sessions, the retry budget');
+      assert.equal(new Set(hits.map((h) => h.path.split('?')[0])).size, 5);
+    });
+  });
+
+  void test('a chunk that breaks before any byte arrives: the registry reports its offset (GET, Range 0-N) and the upload goes on from there', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const data = Buffer.alloc(300_000, 5);
+    const chunk = 64 * 1024;
+    // The third PATCH (bytes 131072-196607) breaks off, and none of it reaches the registry.
+    await chunkedScene(data, [{ method: 'PATCH', path: UPLOADS, skip: 2, times: 1, action: { kind: 'cut-request', afterBytes: 1000 } }], chunk, (hits) => {
+      const patches = hits.filter((h) => h.method === 'PATCH');
+      assert.deepEqual(
+        patches.map((h) => h.contentRange),
+        ['0-65535', '65536-131071', '131072-196607', '131072-196607', '196608-262143', '262144-299999'],
+        'the broken chunk is sent again from the offset the registry reported, not from 0',
+      );
+      const status = hits.filter((h) => h.method === 'GET' && UPLOADS.test(h.path));
+      assert.deepEqual(status.map((h) => h.status), [204], 'one status query');
+      assert.equal(hits.filter((h) => h.method === 'POST').length, 1, 'one upload session');
+    });
+  });
+
+  void test('a chunk that breaks off mid-body: Distribution drops the upload, so a new session sends the blob again', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const data = Buffer.alloc(300_000, 6);
+    await chunkedScene(data, [{ method: 'PATCH', path: UPLOADS, skip: 2, times: 1, action: { kind: 'cut-request', afterBytes: 1000, forward: true } }], 64 * 1024, (hits) => {
+      const status = hits.filter((h) => h.method === 'GET' && UPLOADS.test(h.path));
+      assert.deepEqual(status.map((h) => h.status), [404], 'the registry no longer knows the upload');
+      assert.equal(hits.filter((h) => h.method === 'POST').length, 2, 'a second upload session');
+      assert.equal(hits.filter((h) => h.method === 'PATCH').at(-1)?.contentRange, '262144-299999');
+    });
+  });
+
+  void test('a chunk that breaks on every try: the library gives up after the budget with a network error', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const data = Buffer.alloc(200_000, 4);
+    await scene([{ method: 'PATCH', path: UPLOADS, skip: 1, action: { kind: 'cut-request', afterBytes: 10 } }], async (s) => {
+      const repo = RemoteRepository.open(parseReference(`${s.proxy.host}/${REPO}:chunks`), { retry: FAST_RETRY });
+      try {
+        await assert.rejects(repo.pushBlob(describeBlob('application/octet-stream', data), data, { chunkSize: 64 * 1024 }), (e: unknown) => e instanceof RegistryError && e.code === 'NETWORK');
+      } finally {
+        await repo.close();
       }
+      const patches = s.proxy.hits().filter((h) => h.method === 'PATCH');
+      assert.equal(patches.length, 1 + FAST_RETRY.attempts, 'the first chunk, then the second one attempt by attempt');
     });
   });
 });

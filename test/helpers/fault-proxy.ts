@@ -13,6 +13,9 @@
 //              registry serving wrong bytes for a digest
 //   ignore-range  forward without the request's Range header: a registry
 //              that answers every GET with the whole blob
+//   cut-request  read K bytes of the request body, then reset the client's
+//              connection; with `forward`, those K bytes reach the registry
+//              first (an upload that broke off mid-body), else nothing does
 //
 // A rule matches by method and a regex over the request target (path and
 // query), and acts on an occurrence window of its own matches (skip the first
@@ -39,10 +42,15 @@ export type FaultAction =
   /** Forward, with the byte at `at` (default: the middle of the body) flipped. */
   | { kind: 'corrupt'; at?: number }
   /** Forward without the Range header: the whole blob, 200. */
-  | { kind: 'ignore-range' };
+  | { kind: 'ignore-range' }
+  /**
+   * Take `afterBytes` of the request body, then reset the client's connection. With `forward`
+   * they go to the registry on a request that then breaks off; without, the registry sees nothing.
+   */
+  | { kind: 'cut-request'; afterBytes: number; forward?: boolean };
 
 /** The faults applied to a forwarded response. */
-type BodyFault = Exclude<FaultAction, { kind: 'status' }>;
+type BodyFault = Exclude<FaultAction, { kind: 'status' } | { kind: 'cut-request' }>;
 
 export interface FaultRule {
   /** HTTP method, case-insensitive; any method when absent. */
@@ -76,6 +84,8 @@ export interface ProxyHit {
   fault?: FaultAction['kind'];
   /** The Range header the client sent, if any. */
   range?: string;
+  /** The Content-Range header the client sent (an upload chunk), if any. */
+  contentRange?: string;
 }
 
 export interface FaultProxy {
@@ -116,12 +126,24 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[], opti
   const server = createServer((req, res) => {
     const method = (req.method ?? 'GET').toUpperCase();
     const target = req.url ?? '/';
-    const hit: ProxyHit = { method, path: target, status: 0, at: performance.now(), ...(req.headers.range !== undefined ? { range: req.headers.range } : {}) };
+    const contentRange = req.headers['content-range'];
+    const hit: ProxyHit = {
+      method,
+      path: target,
+      status: 0,
+      at: performance.now(),
+      ...(req.headers.range !== undefined ? { range: req.headers.range } : {}),
+      ...(contentRange !== undefined ? { contentRange } : {}),
+    };
     log.push(hit);
     const action = pick(method, target);
     if (action !== undefined) hit.fault = action.kind;
     if (action?.kind === 'status') {
       respondWith(req, res, hit, action);
+      return;
+    }
+    if (action?.kind === 'cut-request') {
+      cutRequest(req, hit, action);
       return;
     }
     forward(req, res, hit, action);
@@ -138,6 +160,37 @@ export async function startFaultProxy(upstream: string, rules: FaultRule[], opti
     req.on('error', () => res.destroy());
     req.once('end', send);
     req.resume();
+  };
+
+  const cutRequest = (req: IncomingMessage, hit: ProxyHit, action: Extract<FaultAction, { kind: 'cut-request' }>): void => {
+    hit.status = 0; // the client gets no answer
+    const up =
+      action.forward === true
+        ? request({ host: base.hostname, port: base.port, method: req.method, path: req.url, headers: { ...withoutHopByHop(req.headers), host: base.host }, agent: false })
+        : undefined;
+    up?.on('error', () => undefined);
+    up?.on('response', (r) => r.resume());
+    let taken = 0;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      req.pause();
+      // The registry's side breaks off too, once what was taken has had time to arrive.
+      setTimeout(() => {
+        up?.destroy();
+        req.socket.resetAndDestroy();
+      }, CUT_PAUSE_MS);
+    };
+    req.on('error', finish);
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      const take = Math.min(chunk.length, action.afterBytes - taken);
+      taken += take;
+      if (take > 0) up?.write(chunk.subarray(0, take));
+      if (taken >= action.afterBytes) finish();
+    });
+    req.on('end', finish);
   };
 
   const forward = (req: IncomingMessage, res: ServerResponse, hit: ProxyHit, action: BodyFault | undefined): void => {

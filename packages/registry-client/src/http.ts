@@ -48,6 +48,12 @@ export interface RequestOptions {
   body?: Body;
   /** Token scopes this request needs, e.g. repository:acme/app:pull,push. */
   scopes: string[];
+  /**
+   * Never send it again after a network error or a retryable status: the
+   * caller asks the registry what arrived (an upload chunk, whose partial
+   * receipt changes the upload) and decides. Auth round-trips still replay.
+   */
+  sendOnce?: boolean;
 }
 
 interface Challenge {
@@ -97,6 +103,7 @@ export class RegistryHttp {
   async request(method: string, pathOrURL: string, opts: RequestOptions): Promise<HttpResponse> {
     let url = locationURL(pathOrURL, new URL(this.baseURL), `${method} ${pathOrURL}`);
     const replayable = opts.body === undefined || Buffer.isBuffer(opts.body);
+    const retryable = replayable && opts.sendOnce !== true;
     let authRetried = false;
     let redirects = 0;
     for (let attempt = 1; ; attempt++) {
@@ -109,7 +116,7 @@ export class RegistryHttp {
       } catch (err) {
         if (err instanceof RegistryError) throw err;
         // A certificate that does not verify will not verify on the next attempt either.
-        if (replayable && attempt < this.retry.attempts && certificateProblem(err) === undefined && parserProblem(err) === undefined) {
+        if (retryable && attempt < this.retry.attempts && certificateProblem(err) === undefined && parserProblem(err) === undefined) {
           await sleep(retryDelay(this.retry, attempt, null));
           continue;
         }
@@ -126,7 +133,7 @@ export class RegistryHttp {
         attempt--;
         continue;
       }
-      if (isRetryableStatus(res.status) && replayable && attempt < this.retry.attempts) {
+      if (isRetryableStatus(res.status) && retryable && attempt < this.retry.attempts) {
         const delay = retryDelay(this.retry, attempt, res.headers.get('retry-after'));
         await drain(res);
         await sleep(delay);

@@ -4,7 +4,7 @@ import { isSha256Digest, sha256Digest } from '@wpack/core';
 import { parseRegistryObject, quoteHeader } from './json.js';
 import { describe, MANIFEST_MEDIA_TYPES, OCI_INDEX, type Descriptor, type ImageIndex } from './descriptor.js';
 import type { Reference } from './reference.js';
-import { retryDelay, sleep } from './retry.js';
+import { isRetryableStatus, retryDelay, sleep } from './retry.js';
 import { brokenBody, collect, jsonBody, verifying } from './verify-stream.js';
 import { isManifest, referrerDescriptor, subjectOf, type Target } from './target.js';
 
@@ -218,51 +218,112 @@ export class RemoteRepository implements Target {
    * Uploads a blob unless the registry has it: HEAD, then an optional
    * cross-repository mount, then a monolithic PUT or chunked PATCHes,
    * always following the latest Location (distribution-spec "Pushing blobs").
+   *
+   * A break is survived within the retry budget. A chunk that breaks is sent
+   * again from the offset the registry says it holds (GET on the upload URL,
+   * `Range: 0-N`); a monolithic PUT that breaks, or an upload the registry
+   * dropped (Distribution invalidates an upload whose PATCH broke off), is
+   * started over in a new upload session, the bytes read again from the
+   * start (`content` is a Buffer or a stream factory, so they can be).
    */
   async pushBlob(desc: Descriptor, content: Body, options: PushBlobOptions = {}): Promise<PushOutcome> {
     if (await this.exists(desc)) return 'exists';
-    const query = options.mountFrom !== undefined ? `?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(options.mountFrom)}` : '';
-    const scopes = options.mountFrom !== undefined ? [...this.pushScope, `repository:${options.mountFrom}:pull`] : this.pushScope;
-    const start = await this.http.request('POST', this.path('blobs', 'uploads/') + query, { scopes, headers: { 'content-length': '0' } });
-    await drain(start);
-    if (start.status === 201 && options.mountFrom !== undefined) return 'mounted';
-    if (start.status !== 202) throw statusError(start, `starting the upload of ${desc.digest}`);
-    let location = requireLocation(start);
-    const chunk = options.chunkSize;
-    if (chunk !== undefined && chunk > 0) {
-      location = await this.patchChunks(location, content, chunk);
-      const done = await this.http.request('PUT', withDigest(location, desc.digest), { scopes: this.pushScope, headers: { 'content-length': '0' }, body: Buffer.alloc(0) });
-      await drain(done);
-      if (done.status !== 201) throw statusError(done, `finishing the upload of ${desc.digest}`);
-      return 'pushed';
+    for (let session = 1; ; session++) {
+      const location = await this.startUpload(desc, session === 1 ? options.mountFrom : undefined);
+      if (typeof location !== 'string') return 'mounted';
+      try {
+        const chunk = options.chunkSize;
+        if (chunk !== undefined && chunk > 0) await this.finishUpload(desc, await this.patchChunks(location, content, chunk), { body: Buffer.alloc(0), size: 0 });
+        else await this.finishUpload(desc, location, { body: content, size: desc.size });
+        return 'pushed';
+      } catch (err) {
+        if (!(err instanceof UploadBroken)) throw err;
+        if (session >= this.http.retry.attempts) throw err.failure;
+        await sleep(retryDelay(this.http.retry, session, null));
+      }
     }
-    const put = await this.http.request('PUT', withDigest(location, desc.digest), {
-      scopes: this.pushScope,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
-      body: content,
-    });
-    await drain(put);
-    if (put.status !== 201) throw statusError(put, `uploading ${desc.digest}`);
-    return 'pushed';
   }
 
+  /** POST to start an upload (or mount): the upload URL, or `{ mounted: true }`. */
+  private async startUpload(desc: Descriptor, mountFrom: string | undefined): Promise<string | { mounted: true }> {
+    const query = mountFrom !== undefined ? `?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(mountFrom)}` : '';
+    const scopes = mountFrom !== undefined ? [...this.pushScope, `repository:${mountFrom}:pull`] : this.pushScope;
+    const start = await this.http.request('POST', this.path('blobs', 'uploads/') + query, { scopes, headers: { 'content-length': '0' } });
+    await drain(start);
+    if (start.status === 201 && mountFrom !== undefined) return { mounted: true };
+    if (start.status !== 202) throw statusError(start, `starting the upload of ${desc.digest}`);
+    return requireLocation(start);
+  }
+
+  /**
+   * The closing PUT with `?digest=` (and the whole blob, for a monolithic
+   * upload). Sent once: when it breaks or fails with a retryable status, a
+   * blob the registry committed anyway is found by HEAD; otherwise the
+   * upload starts over.
+   */
+  private async finishUpload(desc: Descriptor, location: string, part: { body: Body; size: number }): Promise<void> {
+    let failure: RegistryError;
+    try {
+      const put = await this.http.request('PUT', withDigest(location, desc.digest), {
+        scopes: this.pushScope,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(part.size) },
+        body: part.body,
+        sendOnce: true,
+      });
+      await drain(put);
+      if (put.status === 201) return;
+      failure = statusError(put, part.size === 0 ? `finishing the upload of ${desc.digest}` : `uploading ${desc.digest}`);
+      if (!isRetryableStatus(put.status)) throw failure;
+    } catch (err) {
+      if (!isBreak(err)) throw err;
+      failure = err;
+    }
+    if (await this.exists(desc)) return;
+    throw new UploadBroken(failure);
+  }
+
+  /** PATCHes `content` in chunks of `chunkSize`; a chunk that breaks resumes from what the registry holds. Returns the last Location. */
   private async patchChunks(location: string, content: Body, chunkSize: number): Promise<string> {
     let offset = 0;
     let loc = location;
     const send = async (chunk: Buffer): Promise<void> => {
-      const res = await this.http.request('PATCH', loc, {
-        scopes: this.pushScope,
-        headers: {
-          'content-type': 'application/octet-stream',
-          'content-length': String(chunk.length),
-          'content-range': `${String(offset)}-${String(offset + chunk.length - 1)}`,
-        },
-        body: chunk,
-      });
-      await drain(res);
-      if (res.status !== 202) throw statusError(res, `uploading bytes ${String(offset)}-${String(offset + chunk.length - 1)}`);
-      loc = requireLocation(res);
-      offset += chunk.length;
+      const end = offset + chunk.length;
+      let at = offset;
+      for (let attempt = 1; ; attempt++) {
+        const range = `${String(at)}-${String(end - 1)}`;
+        let failure: RegistryError;
+        try {
+          const res = await this.http.request('PATCH', loc, {
+            scopes: this.pushScope,
+            headers: { 'content-type': 'application/octet-stream', 'content-length': String(end - at), 'content-range': range },
+            body: chunk.subarray(at - offset),
+            sendOnce: true,
+          });
+          await drain(res);
+          if (res.status === 202) {
+            loc = requireLocation(res);
+            offset = end;
+            return;
+          }
+          failure = statusError(res, `uploading bytes ${range}`);
+          // 416: the registry holds another offset than this chunk assumed; ask it which.
+          if (!isRetryableStatus(res.status) && res.status !== 416) throw failure;
+        } catch (err) {
+          if (!isBreak(err)) throw err;
+          failure = err;
+        }
+        if (attempt >= this.http.retry.attempts) throw failure;
+        await sleep(retryDelay(this.http.retry, attempt, null));
+        const status = await this.uploadStatus(loc);
+        // Dropped by the registry, or holding less than it acknowledged: only a new upload can go on.
+        if (status === undefined || status.received < offset || status.received > end) throw new UploadBroken(failure);
+        loc = status.location;
+        at = status.received;
+        if (at === end) {
+          offset = end;
+          return;
+        }
+      }
     };
     let pending: Buffer[] = [];
     let pendingSize = 0;
@@ -283,6 +344,24 @@ export class RemoteRepository implements Target {
     }
     if (pendingSize > 0) await send(Buffer.concat(pending, pendingSize));
     return loc;
+  }
+
+  /**
+   * What an upload holds (distribution-spec: GET on the upload URL, 204 with
+   * `Range: 0-N`, N inclusive): the bytes received and the URL to go on
+   * with; undefined when the registry no longer knows the upload (404).
+   * `0-0` is read as nothing received, never as one byte: Distribution
+   * answers it for both, and going on at 1 would lose the first byte.
+   */
+  private async uploadStatus(location: string): Promise<{ received: number; location: string } | undefined> {
+    const res = await this.http.request('GET', location, { scopes: this.pushScope });
+    await drain(res);
+    if (res.status === 404) return undefined;
+    if (res.status !== 204 && res.status !== 202) throw statusError(res, 'asking the registry how much of the upload arrived');
+    const m = /^(?:bytes=)?0-(\d+)$/.exec(res.headers.get('range')?.trim() ?? '');
+    if (m === null) throw new RegistryError('PROTOCOL', `the registry reported the upload's progress without a Range of 0-N (${res.headers.get('range') ?? 'none'})`);
+    const last = Number(m[1]);
+    return { received: last === 0 ? 0 : last + 1, location: requireLocation(res) };
   }
 
   /** PUT a manifest by digest, or by tag when given; the OCI media type goes in Content-Type (Distribution needs it). */
@@ -454,4 +533,16 @@ function checkManifestDigest(res: HttpResponse, bytes: Buffer, reference: string
   if (expected !== undefined && actual !== expected) {
     throw new RegistryError('DIGEST_MISMATCH', `the registry served manifest bytes with digest ${actual} for ${reference}${expected === reference ? '' : ` (it named ${expected})`}`);
   }
+}
+
+/** An upload the registry can no longer go on with; the next session starts over. `failure` is what to report when the budget is spent. */
+class UploadBroken extends Error {
+  constructor(readonly failure: RegistryError) {
+    super(failure.message);
+  }
+}
+
+/** A connection that broke (or an answer that never came): what another attempt may get past. */
+function isBreak(err: unknown): err is RegistryError {
+  return err instanceof RegistryError && err.code === 'NETWORK';
 }
