@@ -42,6 +42,8 @@ export interface BundleSummary {
   exports: string[];
   capabilities: string[];
   signatures: SignatureSummary[];
+  /** Bytes after the end-of-archive marker: no digest covers them (the gate warns TRAILING_DATA). */
+  trailingBytes: number;
   /** With --wit: the structural types of every import and export. */
   wit?: ComponentTypes;
 }
@@ -110,6 +112,7 @@ export default class Inspect extends WpackCommand {
       exports: m.interface.exports.map((e) => e.name),
       capabilities: m.capabilities,
       signatures: await summariseSignatures(contents),
+      trailingBytes: contents.trailingBytes,
     };
     if (ociDigest !== undefined) result.ociDigest = ociDigest;
     if (wit !== undefined) {
@@ -136,6 +139,9 @@ export default class Inspect extends WpackCommand {
       const log = s.tlogIndex !== undefined ? `  rekor #${s.tlogIndex}` : '';
       const when = s.timestamp !== undefined ? `  ${s.timestamp}` : '';
       this.log(`  ${s.path}  ${s.kind}  ${who}${log}${when}  verifies: ${s.verifies}${s.problem !== undefined ? ` (${s.problem})` : ''}`);
+    }
+    if (r.trailingBytes > 0) {
+      this.log(`trailing   ${String(r.trailingBytes)} bytes after the end-of-archive marker: covered by no digest, never extracted (TRAILING_DATA)`);
     }
   }
 }
