@@ -15,6 +15,7 @@ import { REPO_ROOT, runShell, runWpack, type RunResult } from './helpers/cli.js'
 import { makeProject } from './helpers/project.js';
 import { startRegistry, type TestRegistry } from './helpers/registry.js';
 import { tempDir } from './helpers/tmp.js';
+import { loadPolicy } from '@wpack/verifier';
 
 // ajv 8 as the manifest package has it (the root one is eslint's ajv 6).
 const require = createRequire(join(REPO_ROOT, 'packages', 'manifest', 'package.json'));
@@ -261,6 +262,11 @@ void describe('every command --json, run for real, validates against its schema'
     assert.equal(output<{ ociDigest?: string }>('inspect', await wpack(['inspect', copyRef]), 0).ociDigest, pushed.digest);
     assert.equal(output<{ ociDigest?: string }>('verify', await wpack(['verify', copyRef, '--key', at('k.pub')]), 0).ociDigest, pushed.digest);
     assert.equal(output<{ ociDigest?: string }>('extract', await wpack(['extract', copyRef, at('from-registry')]), 0).ociDigest, pushed.digest);
+    // A policy drafted from what the registry holds: scoped to that repository, and the gate of the reference passes under it.
+    const drafted = output<{ from?: { digest: string } }>('policy-init', await wpack(['policy', 'init', '--from', copyRef, '--key', 'k.pub', '-o', at('from-ref.json')]), 0);
+    assert.equal(drafted.from?.digest, bundleDigest);
+    assert.deepEqual((await loadPolicy(at('from-ref.json'))).scopes, [`${plain.host}/acme/copy`]);
+    assert.equal(output<{ verified: boolean }>('verify', await wpack(['verify', copyRef, '--policy', at('from-ref.json')]), 0).verified, true);
 
     assert.deepEqual(output('logout', await wpack(['logout', secured.host]), 0), { registry: secured.host, configFile: at('docker', 'config.json') });
   });
