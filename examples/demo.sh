@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # The main job on the sample component: build it, write its manifest, bundle
-# it reproducibly, sign it with a fresh key, inspect and verify it, gate it
-# against a host policy, extract it, and finally run it with `wpack run`,
-# which grants the component exactly what the policy let through.
+# it reproducibly, sign it with a fresh key, inspect and verify it, write the
+# host policy that fits it and pass the gate with no warning, extract it, and
+# run it with `wpack run`, which grants the component exactly what the policy
+# let through. Then the denials: a directory the manifest never declared, and
+# a host policy that grants less than the component declares.
 set -euo pipefail
 cd "$(dirname "$0")/hello"
 wpack() { node ../../packages/cli/bin/run.js "$@"; }
 step() { printf '\n\033[1m$ wpack %s\033[0m\n' "$*"; }
 
 node ../build-hello.mjs
+
+# What the component imports, who built it, and what init will make of it.
+step inspect build/hello.wasm
+wpack inspect build/hello.wasm
 
 step init build/hello.wasm --name acme:hello --version 1.0.0 --force
 wpack init build/hello.wasm --name acme:hello --version 1.0.0 --force
@@ -40,22 +46,18 @@ wpack inspect build/hello.wpack
 step verify build/hello.wpack --key build/release.pub
 wpack verify build/hello.wpack --key build/release.pub
 
-step policy init --world wasi:cli/imports@0.2.3 --key release.pub -o build/host-policy.json --force
-wpack policy init --world wasi:cli/imports@0.2.3 --key release.pub -o build/host-policy.json --force
+# The policy that fits this bundle: its world at the WASI version it imports,
+# exactly the capabilities it declares, and its signer's key.
+step policy init --from build/hello.wpack --key release.pub -o build/host-policy.json --force
+wpack policy init --from build/hello.wpack --key release.pub -o build/host-policy.json --force
 
 step verify build/hello.wpack --policy build/host-policy.json
-if wpack verify build/hello.wpack --policy build/host-policy.json; then
-  echo "unexpected: the starting policy grants neither env:APP_* nor filesystem:read:/data" >&2
-  exit 1
-fi
-echo "(exit 1: denied, as it should be — the starting policy grants only what needs no narrowing)"
-
-# The host decides to grant the two narrowed capabilities the component declares.
-sed -i 's|^    "allow": \[$|    "allow": [\n      "env:APP_*",\n      "filesystem:read:/data",|' build/host-policy.json
-echo '(granted env:APP_* and filesystem:read:/data in build/host-policy.json)'
-
-step verify build/hello.wpack --policy build/host-policy.json
-wpack verify build/hello.wpack --policy build/host-policy.json
+report=$(wpack verify build/hello.wpack --policy build/host-policy.json)
+printf '%s\n' "$report"
+case "$report" in
+  *"0 errors, 0 warnings"*) ;;
+  *) echo "unexpected: the happy path should pass with no warning" >&2; exit 1 ;;
+esac
 
 step extract build/hello.wpack build/extracted --policy build/host-policy.json --force
 wpack extract build/hello.wpack build/extracted --policy build/host-policy.json --force
@@ -74,3 +76,15 @@ if wpack run build/hello.wpack --policy build/host-policy.json --quiet --dir .::
   exit 1
 fi
 echo "(exit 2: /etc is not a path the manifest declares, so nothing ran)"
+
+# The denial the gate exists for: a host that implements the world but grants
+# only what needs no narrowing refuses a component that wants /data and APP_*.
+step policy init --world wasi:cli/command --key release.pub -o build/strict-policy.json --force
+wpack policy init --world wasi:cli/command --key release.pub -o build/strict-policy.json --force
+
+step verify build/hello.wpack --policy build/strict-policy.json
+if wpack verify build/hello.wpack --policy build/strict-policy.json; then
+  echo "unexpected: the strict policy grants neither env:APP_* nor filesystem:read:/data" >&2
+  exit 1
+fi
+echo "(exit 1: denied, and every failure names the capability and the fix)"

@@ -75,6 +75,9 @@ void describe('wpack CLI (real subprocess, no TTY)', () => {
       assert.equal(bundle.code, 0, bundle.stderr);
       assert.match(bundle.stdout, new RegExp(`^wrote ${escape(join(dir, 'svc.wpack'))}\n`));
       assert.equal((await runWpack(['keygen', '-o', join(dir, 'release')])).code, 0);
+      const drafted = await runWpack(['policy', 'init', '--world', 'wasi:http/proxy', '--key', 'release.pub', '-o', join(dir, 'drafted.json')]);
+      assert.equal(drafted.code, 0, drafted.stderr);
+      assert.match(drafted.stdout, new RegExp(`^wrote ${escape(join(dir, 'drafted.json'))} for wasi:http/proxy@0\\.2\\.12`));
       const policy = join(dir, 'ok.json');
       await writeFile(policy, JSON.stringify({ version: 1, host: { worlds: ['wasi:http/proxy@0.2.12'] }, signatures: { signers: [{ key: 'release.pub' }] } }));
       const verify = await runWpack(['verify', join(dir, 'svc.wpack'), '--policy', policy]);

@@ -95,7 +95,7 @@ export default class PolicyInit extends WpackCommand {
     }
     // Refused before anything is pulled or read.
     if (!flags.force && (await access(out).then(() => true, () => false))) {
-      throw new ManifestError('TARGET_EXISTS', `${out} already exists (use --force to overwrite it)`);
+      throw new ManifestError('TARGET_EXISTS', `${flags.output} already exists (use --force to overwrite it)`);
     }
     if (flags['trusted-root'] !== undefined) await loadTrustedRoot(besidePolicy(flags['trusted-root'], out));
     const drafted = flags.from !== undefined ? await fromBundle(flags.from, signers, flags, out) : await fromWorlds(signers, flags);
@@ -108,7 +108,7 @@ export default class PolicyInit extends WpackCommand {
     const { default: writeFileAtomic } = await import('write-file-atomic');
     await writeFileAtomic(out, text);
     for (const w of drafted.warnings) this.logToStderr(`warning: ${w}`);
-    this.log(`wrote ${relative(process.cwd(), out) || out} ${drafted.summary}`);
+    this.log(`wrote ${flags.output} ${drafted.summary}`);
     const { draft } = drafted;
     return {
       path: out,
