@@ -40,9 +40,9 @@ interface Sarif {
   }[];
 }
 
-/** Runs wpack in `cwd`, never as if inside GitHub Actions unless the test says so. */
+/** Runs wpack in `cwd`, never as if inside GitHub Actions (annotations, job summary) unless the test says so. */
 function wpack(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  return runWpack(args, { cwd, env: { GITHUB_ACTIONS: 'false', ...env } });
+  return runWpack(args, { cwd, env: { GITHUB_ACTIONS: 'false', GITHUB_STEP_SUMMARY: '', ...env } });
 }
 
 const shared = new Map<string, Promise<RunResult>>();
@@ -208,6 +208,27 @@ void describe('wpack verify --policy: output formats', () => {
     const written = JSON.parse(await readFile(join(work.dir, 'report.json'), 'utf8')) as VerifyJson;
     assert.equal(written.verified, true);
     assert.equal(written.digest, goodDigest);
+  });
+
+  void test('--sarif-output writes SARIF too, in the same run as --format json --output and the text report', async () => {
+    const run = await wpack(['verify', 'good.wpack', '--policy', POLICY.denied, '--format', 'json', '--output', 'both.json', '--sarif-output', 'both.sarif'], work.dir);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout, /^DENIED\b/);
+    const written = JSON.parse(await readFile(join(work.dir, 'both.json'), 'utf8')) as VerifyJson;
+    const sarif = JSON.parse(await readFile(join(work.dir, 'both.sarif'), 'utf8')) as Sarif;
+    assert.equal(written.verified, false);
+    assert.deepEqual(
+      sarif.runs[0]?.results?.map((r) => r.ruleId),
+      notInfo(written.findings).map((f) => f.code),
+    );
+
+    // With --json on stdout and no --format: the SARIF file and the JSON verdict, nothing else.
+    const json = await wpack(['verify', 'good.wpack', '--policy', POLICY.pass, '--json', '--sarif-output', 'pass.sarif'], work.dir);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(parseJson<VerifyJson>(json).verified, true);
+    const passed = JSON.parse(await readFile(join(work.dir, 'pass.sarif'), 'utf8')) as Sarif;
+    assert.equal(passed.version, '2.1.0');
+    assert.deepEqual(passed.runs[0]?.results, []);
   });
 
   void test('GITHUB_ACTIONS=true: one ::error per error and ::warning per warning, %, CR, LF and property characters escaped', async () => {

@@ -33,7 +33,7 @@ after(() => work.cleanup());
 
 /** `wpack verify <bundle> --policy <policy> --format sarif --output <file>` in the workspace; the parsed log. */
 async function verifySarif(bundle: string, policy: string, file: string, expectedExit: number): Promise<Log> {
-  const run = await runWpack(['verify', bundle, '--policy', policy, '--format', 'sarif', '--output', file], { cwd: work.dir, env: { GITHUB_ACTIONS: 'false' } });
+  const run = await runWpack(['verify', bundle, '--policy', policy, '--format', 'sarif', '--output', file], { cwd: work.dir, env: { GITHUB_ACTIONS: 'false', GITHUB_STEP_SUMMARY: '' } });
   assert.equal(run.code, expectedExit, run.stdout + run.stderr);
   return JSON.parse(await readFile(join(work.dir, file), 'utf8')) as Log;
 }
