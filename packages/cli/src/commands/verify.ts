@@ -31,6 +31,7 @@ export default class Verify extends WpackCommand {
   static override examples = [
     '<%= config.bin %> verify ghcr.io/acme/app:1.2.0 --policy host-policy.json',
     '<%= config.bin %> verify app.wpack --policy host-policy.json --format sarif --output wpack.sarif',
+    '<%= config.bin %> verify app.wpack --policy host-policy.json --format json --output verdict.json --sarif-output wpack.sarif',
     '<%= config.bin %> verify app.wpack --key release.pub',
     '<%= config.bin %> verify app.wpack --certificate-identity https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n    --certificate-oidc-issuer https://token.actions.githubusercontent.com',
   ];
