@@ -139,6 +139,7 @@ const PINNED: Record<string, readonly string[]> = {
     'warmUpVerifier',
   ],
   verifier: [
+    'GATE_CODE_ADVICE',
     'GATE_FINDING_CODES',
     'GATE_STEPS',
     'POLICY_SCHEMA_ID',

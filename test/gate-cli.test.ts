@@ -9,17 +9,11 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBundle } from '@wpack/manifest';
 import { GATE_FINDING_CODES, GATE_STEPS, loadPolicy, type GateFinding } from '@wpack/verifier';
-import { generateKeyPair, keyHint, loadPrivateKey, loadPublicKey, signBundle } from '@wpack/signatures';
+import { keyHint, loadPublicKey } from '@wpack/signatures';
 import { makeProject } from './helpers/project.js';
+import { makeGateWorkspace, POLICY, type GateWorkspace } from './helpers/gate-workspace.js';
 import { runWpack, type RunResult } from './helpers/cli.js';
 import { NO_NETWORK_ENV, REFUSED_MARK } from './helpers/no-network.js';
-import { tempDir } from './helpers/tmp.js';
-
-/** What the http-proxy fixture imports, each capability narrowed. */
-const PROXY_CAPS = ['clock:monotonic', 'clock:wall', 'random:secure', 'stdio:stdout', 'stdio:stderr', 'stdio:stdin', 'http:outbound:https://api.acme.com', 'http:inbound'];
-const PROXY_ALLOW = [...PROXY_CAPS.filter((c) => !c.startsWith('http:outbound:')), 'http:outbound:https://*.acme.com'];
-/** A declared capability whose text (and so the findings about it) holds a '%'. */
-const PERCENT_CAP = 'filesystem:read:/data/100%';
 
 interface VerifyJson {
   verified: boolean;
@@ -46,9 +40,9 @@ interface Sarif {
   }[];
 }
 
-/** Runs wpack in `cwd`, never as if inside GitHub Actions unless the test says so. */
+/** Runs wpack in `cwd`, never as if inside GitHub Actions (annotations, job summary) unless the test says so. */
 function wpack(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  return runWpack(args, { cwd, env: { GITHUB_ACTIONS: 'false', ...env } });
+  return runWpack(args, { cwd, env: { GITHUB_ACTIONS: 'false', GITHUB_STEP_SUMMARY: '', ...env } });
 }
 
 const shared = new Map<string, Promise<RunResult>>();
@@ -90,53 +84,12 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-let work: { dir: string; cleanup: () => Promise<void> };
-/** A signed http-proxy bundle declaring exactly what it imports. */
-let good: string;
-/** The same, also declaring PERCENT_CAP (unused and not granted). */
-let percent: string;
+let work: GateWorkspace;
 let goodDigest: string;
 
-/** Policies (in work/policies, naming ../keys/release.pub). */
-const POLICY = {
-  pass: 'policies/pass.json',
-  /** IMPORT_VERSION_NEWER warning (host at 0.2.3) and CAPABILITY_DENIED error (http:inbound denied). */
-  denied: 'policies/denied.json',
-  /** `denied` in mode warn. */
-  warn: 'policies/warn.json',
-  /** `denied` under a name whose annotation property needs escaping. */
-  oddName: 'policies/po,li:cy.json',
-  /** Three problems. */
-  bad: 'policies/bad.json',
-};
-
 before(async () => {
-  work = await tempDir('wpack-gate-cli-');
-  const pair = generateKeyPair();
-  await mkdir(join(work.dir, 'keys'));
-  await writeFile(join(work.dir, 'keys', 'release.pub'), pair.publicPem);
-  const privateKey = loadPrivateKey(pair.privatePem);
-
-  await makeProject(join(work.dir, 'good'), { fixture: 'http-proxy', capabilities: PROXY_CAPS });
-  await makeProject(join(work.dir, 'percent'), { fixture: 'http-proxy', capabilities: [...PROXY_CAPS, PERCENT_CAP] });
-  good = join(work.dir, 'good.wpack');
-  percent = join(work.dir, 'percent.wpack');
-  goodDigest = (await createBundle(join(work.dir, 'good'), good)).digest;
-  await createBundle(join(work.dir, 'percent'), percent);
-  await signBundle(good, { kind: 'key', privateKey });
-  await signBundle(percent, { kind: 'key', privateKey });
-
-  await mkdir(join(work.dir, 'policies'));
-  const base = { version: 1, signatures: { signers: [{ key: '../keys/release.pub' }] } };
-  const pass = { ...base, host: { worlds: ['wasi:http/proxy@0.2.12'] }, capabilities: { allow: PROXY_ALLOW } };
-  const denied = { ...base, host: { worlds: ['wasi:http/proxy@0.2.3'] }, capabilities: { allow: PROXY_ALLOW, deny: ['http:inbound'] } };
-  const bad = { ...base, host: { worlds: ['wasi:http/proxy@0.2.12', 'wasi:foo/bar@0.2.0'] }, signatures: { signers: [{ key: '../keys/missing.pub' }] }, capabilities: { allow: ['stdio:stdout', 'teleport:now'] } };
-  const write = (path: string, doc: unknown) => writeFile(join(work.dir, path), JSON.stringify(doc, null, 2));
-  await write(POLICY.pass, pass);
-  await write(POLICY.denied, denied);
-  await write(POLICY.warn, { ...denied, mode: 'warn' });
-  await write(POLICY.oddName, denied);
-  await write(POLICY.bad, bad);
+  work = await makeGateWorkspace('wpack-gate-cli-');
+  goodDigest = work.goodDigest;
 });
 
 after(() => work.cleanup());
@@ -255,6 +208,27 @@ void describe('wpack verify --policy: output formats', () => {
     const written = JSON.parse(await readFile(join(work.dir, 'report.json'), 'utf8')) as VerifyJson;
     assert.equal(written.verified, true);
     assert.equal(written.digest, goodDigest);
+  });
+
+  void test('--sarif-output writes SARIF too, in the same run as --format json --output and the text report', async () => {
+    const run = await wpack(['verify', 'good.wpack', '--policy', POLICY.denied, '--format', 'json', '--output', 'both.json', '--sarif-output', 'both.sarif'], work.dir);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout, /^DENIED\b/);
+    const written = JSON.parse(await readFile(join(work.dir, 'both.json'), 'utf8')) as VerifyJson;
+    const sarif = JSON.parse(await readFile(join(work.dir, 'both.sarif'), 'utf8')) as Sarif;
+    assert.equal(written.verified, false);
+    assert.deepEqual(
+      sarif.runs[0]?.results?.map((r) => r.ruleId),
+      notInfo(written.findings).map((f) => f.code),
+    );
+
+    // With --json on stdout and no --format: the SARIF file and the JSON verdict, nothing else.
+    const json = await wpack(['verify', 'good.wpack', '--policy', POLICY.pass, '--json', '--sarif-output', 'pass.sarif'], work.dir);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(parseJson<VerifyJson>(json).verified, true);
+    const passed = JSON.parse(await readFile(join(work.dir, 'pass.sarif'), 'utf8')) as Sarif;
+    assert.equal(passed.version, '2.1.0');
+    assert.deepEqual(passed.runs[0]?.results, []);
   });
 
   void test('GITHUB_ACTIONS=true: one ::error per error and ::warning per warning, %, CR, LF and property characters escaped', async () => {

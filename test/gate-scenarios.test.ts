@@ -14,7 +14,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { appendFile, copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendEntry, createBundle, ManifestError, readBundleHead, readBundleUnverified } from '@wpack/manifest';
-import { GATE_FINDING_CODES, loadPolicy, PolicyValidationError, runGate, type GateFinding, type GateFindingCode, type PolicyDocument, type PolicySigner } from '@wpack/verifier';
+import { GATE_CODE_ADVICE, GATE_FINDING_CODES, loadPolicy, PolicyValidationError, runGate, type GateFinding, type GateFindingCode, type PolicyDocument, type PolicySigner } from '@wpack/verifier';
 import { buildStatement, generateKeyPair, IN_TOTO_PAYLOAD_TYPE, loadPrivateKey, signBundle } from '@wpack/signatures';
 import { buildFixtures } from './fixtures/build.js';
 import { makeProject, type ProjectOptions } from './helpers/project.js';
@@ -1046,6 +1046,14 @@ void describe('gate scenarios: the table', () => {
   void test('together the scenarios expect every code in GATE_FINDING_CODES, and no other', () => {
     const union = new Set(SCENARIOS.flatMap((s) => [...s.codes, ...(s.ref?.codes ?? [])]));
     assert.deepEqual([...union].sort(), Object.keys(GATE_FINDING_CODES).sort());
+  });
+
+  void test('every code in GATE_FINDING_CODES has its why and fix in GATE_CODE_ADVICE (SARIF rule help, docs)', () => {
+    assert.deepEqual(Object.keys(GATE_CODE_ADVICE).sort(), Object.keys(GATE_FINDING_CODES).sort());
+    for (const [code, advice] of Object.entries(GATE_CODE_ADVICE)) {
+      // Sentences that the SARIF help ends with a full stop: none of their own at the end, none empty.
+      for (const text of [advice.why, advice.fix]) assert.match(text, /^[a-z`].*[^.\s]$/s, `${code}: ${JSON.stringify(text)}`);
+    }
   });
 });
 

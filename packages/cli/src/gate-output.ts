@@ -15,7 +15,15 @@ import { renderText } from './report/text.js';
 export const outputFlags = {
   format: Flags.option({ description: 'report format on stdout (or in --output)', options: ['text', 'json', 'sarif'] as const, default: 'text' })(),
   output: Flags.string({ description: 'write the report in --format to this file (atomically); stdout gets the text report' }),
+  'sarif-output': Flags.string({ description: 'also write the SARIF report to this file (atomically), whatever --format and --output say' }),
 };
+
+/** The output flags as printReport reads them. */
+export interface OutputFlags {
+  format: 'text' | 'json' | 'sarif';
+  output?: string | undefined;
+  'sarif-output'?: string | undefined;
+}
 
 /** The stable `--json` shape (schemas in README: "verify --json"). */
 export interface VerifyResult {
@@ -53,7 +61,7 @@ export async function checkAndReport(
   file: string,
   ociDigest: string | undefined,
   check: Check,
-  flags: { format: 'text' | 'json' | 'sarif'; output?: string | undefined },
+  flags: OutputFlags,
 ): Promise<{ report: GateReport; result: VerifyResult; label: string }> {
   const repository = ociDigest !== undefined ? await repositoryOf(argument) : undefined;
   const report =
@@ -89,20 +97,23 @@ export async function printReport(
   out: Printer,
   report: GateReport,
   result: VerifyResult,
-  flags: { format: 'text' | 'json' | 'sarif'; output?: string | undefined },
+  flags: OutputFlags,
   ctx: { label: string; policyFile?: string | undefined },
 ): Promise<void> {
   // The text names the policy as the user gave it; SARIF wants a location relative to where it runs (the repository).
   const policyRel = ctx.policyFile !== undefined ? relative(process.cwd(), resolve(ctx.policyFile)) || ctx.policyFile : undefined;
   const text = renderText(report, { label: ctx.label, ...(ctx.policyFile !== undefined ? { policy: ctx.policyFile } : {}) });
+  const sarifOutput = flags['sarif-output'];
+  const sarif = flags.format === 'sarif' || sarifOutput !== undefined ? await renderSarif(report, { label: ctx.label, artifact: policyRel ?? ctx.label, version: out.version }) : undefined;
   let formatted: string | undefined;
   if (flags.format === 'json') formatted = `${JSON.stringify(result, null, 2)}\n`;
-  if (flags.format === 'sarif') formatted = await renderSarif(report, { label: ctx.label, artifact: policyRel ?? ctx.label, version: out.version });
+  if (flags.format === 'sarif') formatted = sarif;
 
   const machineOnStdout = out.jsonEnabled() || (formatted !== undefined && flags.output === undefined);
-  if (flags.output !== undefined) {
+  if (flags.output !== undefined || sarifOutput !== undefined) {
     const { default: writeFileAtomic } = await import('write-file-atomic');
-    await writeFileAtomic(flags.output, formatted ?? `${text.join('\n')}\n`);
+    if (flags.output !== undefined) await writeFileAtomic(flags.output, formatted ?? `${text.join('\n')}\n`);
+    if (sarifOutput !== undefined) await writeFileAtomic(sarifOutput, sarif ?? '');
   }
   if (!out.jsonEnabled()) {
     if (formatted !== undefined && flags.output === undefined) process.stdout.write(formatted);

@@ -11,3 +11,5 @@ export { default as Extract } from './commands/extract.js';
 export { default as Keygen } from './commands/keygen.js';
 export { default as Sign } from './commands/sign.js';
 export { default as Verify } from './commands/verify.js';
+export { DOCS_BASE_URL, GATE_DOCS_URL, findingHelpUrl } from './docs-links.js';
+export { markdownCell } from './report/summary.js';

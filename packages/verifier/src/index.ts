@@ -9,8 +9,8 @@ export type { PolicyDocument, PolicyLimits, PolicySigner } from './policy/types.
 export { POLICY_SCHEMA_ID, validatePolicyDocument } from './policy/schema.js';
 export { runGate, runSignatureCheck } from './gate/gate.js';
 export type { GateOptions, GateReport } from './gate/gate.js';
-export { GATE_FINDING_CODES, GATE_STEPS } from './gate/findings.js';
-export type { GateFinding, GateFindingCode, GateStep, Severity } from './gate/findings.js';
+export { GATE_CODE_ADVICE, GATE_FINDING_CODES, GATE_STEPS } from './gate/findings.js';
+export type { CodeAdvice, GateFinding, GateFindingCode, GateStep, Severity } from './gate/findings.js';
 export { checkWorld, resolveHostWorld } from './world/check.js';
 export type { HostSpec, HostWorld } from './world/check.js';
 export { loadHostProfiles } from './world/host-profiles.js';

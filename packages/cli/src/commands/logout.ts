@@ -4,6 +4,7 @@ import { WpackCommand } from '../base-command.js';
 
 export default class Logout extends WpackCommand {
   static override summary = "Remove a registry's credentials from Docker's config file.";
+  static override examples = ['<%= config.bin %> logout ghcr.io'];
   static override args = { registry: Args.string({ description: 'registry host[:port]', required: true }) };
 
   async run(): Promise<{ registry: string; configFile: string }> {

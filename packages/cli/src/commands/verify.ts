@@ -9,6 +9,7 @@ import { WpackCommand } from '../base-command.js';
 import { withLocalBundle } from '../bundle-source.js';
 import { EXIT } from '../exit-codes.js';
 import { checkAndReport, outputFlags, type Check, type VerifyResult } from '../gate-output.js';
+import { appendJobSummary } from '../report/summary.js';
 import { bundleDigestFlag, pullOptions, registryFlags } from '../registry-flags.js';
 
 export type { VerifyResult } from '../gate-output.js';
@@ -22,13 +23,15 @@ export default class Verify extends WpackCommand {
   static override description =
     'With --policy: integrity → signatures → world → capabilities → limits, every step run so the report is complete ' +
     '(DESIGN §7). Exit 0 pass, 1 denied (0 in the policy\'s `mode: warn`), 2 bad input, 3 registry or network failure. ' +
-    'For a registry reference it verifies what the registry holds and prints the digest it verified: deploy by that digest.\n\n' +
+    'For a registry reference it verifies what the registry holds and prints the digest it verified: deploy by that digest. ' +
+    'In GitHub Actions it annotates each finding, and appends a Markdown summary to the file GITHUB_STEP_SUMMARY names.\n\n' +
     'Without --policy, the cosign-style quick check (integrity and signatures): trust a key with --key, or a keyless identity ' +
     'with --certificate-identity (exact) or --certificate-identity-regexp (anchored) plus --certificate-oidc-issuer; keyless ' +
     'signatures verify against --trusted-root, by default the Sigstore public-good root that ships with wpack (never refreshed online).';
   static override examples = [
     '<%= config.bin %> verify ghcr.io/acme/app:1.2.0 --policy host-policy.json',
     '<%= config.bin %> verify app.wpack --policy host-policy.json --format sarif --output wpack.sarif',
+    '<%= config.bin %> verify app.wpack --policy host-policy.json --format json --output verdict.json --sarif-output wpack.sarif',
     '<%= config.bin %> verify app.wpack --key release.pub',
     '<%= config.bin %> verify app.wpack --certificate-identity https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.2.0 \\\n    --certificate-oidc-issuer https://token.actions.githubusercontent.com',
   ];
@@ -52,7 +55,8 @@ export default class Verify extends WpackCommand {
     const check: Check =
       flags.policy !== undefined ? { policy: await loadPolicy(flags.policy), policyFile: flags.policy } : { signatures: await quickCheckPolicy(flags) };
     return withLocalBundle(args.bundle, pullOptions(flags), async (file, ociDigest) => {
-      const { report, result } = await checkAndReport(this.printer(), args.bundle, file, ociDigest, check, flags);
+      const { report, result, label } = await checkAndReport(this.printer(), args.bundle, file, ociDigest, check, flags);
+      if ('policy' in check) await appendJobSummary(report, { label, policy: check.policyFile, ociDigest });
       if (!report.verified && report.enforced) process.exitCode = EXIT.denied;
       return result;
     });

@@ -5,6 +5,7 @@
  * are all rendered from these.
  */
 import type { SignatureFindingCode } from '@wpack/signatures';
+import { SIGNATURE_ADVICE } from './advice.js';
 
 export const GATE_STEPS = ['integrity', 'signatures', 'world', 'capabilities', 'limits'] as const;
 export type GateStep = (typeof GATE_STEPS)[number];
@@ -80,3 +81,55 @@ export const GATE_FINDING_CODES = {
 } as const satisfies Record<string, CodeInfo> & Record<SignatureFindingCode, CodeInfo>;
 
 export type GateFindingCode = keyof typeof GATE_FINDING_CODES;
+
+/** Why a finding code matters and how to fix it, said of the code in general. */
+export interface CodeAdvice {
+  why: string;
+  fix: string;
+}
+
+/**
+ * The advice for every code, said once: the help of SARIF rules and the docs
+ * read it, and findings whose advice does not depend on what was found carry
+ * it as it stands. Most findings say something more particular (the host
+ * version to build against, the setting to raise): the table is the general
+ * form of what they say.
+ */
+const TAMPERED: CodeAdvice = { why: 'these are not the bytes that were bundled and signed', fix: 'pull or copy the bundle again from its source; if it was edited, rebuild and sign it' };
+const HOST_BUDGET = 'the host sized its memory and start-up budget for this limit';
+
+export const GATE_CODE_ADVICE: Record<GateFindingCode, CodeAdvice> = {
+  ...SIGNATURE_ADVICE,
+  INTEGRITY_VERIFIED: { why: 'the bytes are the bytes that were bundled: every later step reads what the signatures cover', fix: 'nothing to fix' },
+  DIGEST_MISMATCH: TAMPERED,
+  SIZE_MISMATCH: TAMPERED,
+  TRAILING_DATA: {
+    why: 'every reader stops at the marker, so they are never extracted or run, but this file is not byte for byte the file that was bundled and signed: something appended to it',
+    fix: 'find out what appended to the file; `wpack pull` or `wpack extract` then `wpack bundle` give a clean copy (neither copies those bytes)',
+  },
+  INTERFACE_MISMATCH: {
+    why: 'wpack.json must describe the component it ships; the world and capability checks use what the component really imports',
+    fix: 'rebuild the bundle with `wpack bundle`, which records the interface from the component itself',
+  },
+  SCOPE_MISMATCH: { why: 'the policy vouches for its signers only in the repositories it names', fix: 'verify against the policy written for this repository, or add the repository to scopes' },
+  SIGNATURE_VERIFIED: { why: 'a trusted signer vouches for these exact bytes', fix: 'nothing to fix' },
+  WORLD_COMPATIBLE: { why: 'the component links against the host and the host finds what it calls', fix: 'nothing to fix' },
+  IMPORT_NOT_PROVIDED: { why: 'the runtime cannot link an import nothing provides: the component fails to instantiate', fix: "build the component for a world the host provides, or add the world or interface to the policy's host" },
+  IMPORT_VERSION_NEWER: { why: 'the versions share a track, so the runtime links them, but anything added after the host version is missing and fails when first used', fix: 'build against the host version or older, or upgrade the host' },
+  EXPORT_MISSING: { why: 'the host has nothing to call: the component cannot be run as this host runs components', fix: "build the component for the host's world, or add the world it targets to the policy's host.worlds" },
+  EXPORT_VERSION_OLDER: { why: 'the versions share a track, so the runtime links them, but a function added after the component version is missing', fix: "rebuild the component against the host's world" },
+  MISSING_FUNCTION: { why: 'a function the other side calls does not exist: instantiation fails', fix: 'build the component against the interface the host really provides, or upgrade the host' },
+  MISSING_TYPE: { why: 'a type the other side relies on does not exist there: the component would fail to link', fix: 'build the component against the interface the host really provides' },
+  TYPE_MISMATCH: { why: 'functions and types are compared exactly: a changed one fails at link time, or traps on first call', fix: 'build the component against the interface the host really provides' },
+  PARAM_NAMES_DIFFER: { why: 'the types agree, so a host runtime links it; linking with another component requires the names to match', fix: 'rename the parameters to match the interface as the host defines it' },
+  TYPES_NOT_READ: { why: 'an encoding this version of wpack does not know; a changed signature there would not be caught before deploy', fix: 'rebuild the component with current tooling, or check it with `wasm-tools component targets`' },
+  CAPABILITIES_GRANTED: { why: 'everything the component can reach was declared, reviewed and granted', fix: 'nothing to fix' },
+  CAPABILITY_UNDECLARED: { why: 'a bundle must say what it can reach: an undeclared import is access nobody reviewed', fix: 'declare the capability (as narrow as it can be) in wpack.json capabilities and rebuild the bundle' },
+  CAPABILITY_UNUSED: { why: 'an unused capability asks the host for access the component cannot use; it widens what a policy must grant', fix: 'remove it from wpack.json capabilities' },
+  CAPABILITY_NOT_GRANTED: { why: 'what the policy does not allow is denied', fix: "narrow the capability in wpack.json to fit an allow entry, or add a pattern covering it to the policy's capabilities.allow" },
+  CAPABILITY_DENIED: { why: 'it reaches something the deny list names, and deny wins over allow', fix: 'narrow the capability in wpack.json to stay clear of the deny list, or change the host policy' },
+  LIMITS_OK: { why: 'the bundle fits the memory and start-up budget the host sized for it', fix: 'nothing to fix' },
+  COMPONENT_TOO_LARGE: { why: HOST_BUDGET, fix: 'shrink the component, or raise limits.maxComponentBytes in the policy' },
+  BUNDLE_TOO_LARGE: { why: HOST_BUDGET, fix: 'shrink the bundle, or raise limits.maxBundleBytes in the policy' },
+  RESOURCES_TOO_LARGE: { why: HOST_BUDGET, fix: 'shrink the resources, or raise limits.maxResourceBytes in the policy' },
+};

@@ -24,7 +24,7 @@ import { checkCapabilities } from '../capabilities/check.js';
 import type { LoadedPolicy } from '../policy/load.js';
 import { checkWorld } from '../world/check.js';
 import { SIGNATURE_ADVICE } from './advice.js';
-import type { GateFinding } from './findings.js';
+import { GATE_CODE_ADVICE, type GateFinding } from './findings.js';
 
 export interface GateOptions {
   /** For a bundle pulled from a registry: `registry/repository`, checked against the policy's scopes. */
@@ -144,8 +144,7 @@ class Gate {
         severity: 'error',
         step: 'integrity',
         message: read.tampering.message,
-        why: 'these are not the bytes that were bundled and signed',
-        fix: 'pull or copy the bundle again from its source; if it was edited, rebuild and sign it',
+        ...GATE_CODE_ADVICE.DIGEST_MISMATCH,
       });
     }
     if (read.trailingBytes > 0) {
@@ -155,8 +154,7 @@ class Gate {
         severity: 'warning',
         step: 'integrity',
         message: `${String(n)} byte${n === 1 ? '' : 's'} follow the archive's end-of-archive marker; no digest covers ${n === 1 ? 'it' : 'them'}`,
-        why: 'every reader stops at the marker, so they are never extracted or run, but this file is not byte for byte the file that was bundled and signed: something appended to it',
-        fix: 'find out what appended to the file; `wpack pull` or `wpack extract` then `wpack bundle` give a clean copy (neither copies those bytes)',
+        ...GATE_CODE_ADVICE.TRAILING_DATA,
       });
     }
     const problem = component.unreadable ?? interfaceDifference(read.manifest.interface, component.iface);
@@ -169,9 +167,9 @@ class Gate {
       message: problem,
       why:
         component.unreadable === undefined
-          ? 'wpack.json must describe the component it ships; the world and capability checks use what the component really imports'
+          ? GATE_CODE_ADVICE.INTERFACE_MISMATCH.why
           : 'a bundle must ship a component; the world and capability checks fall back to the interface wpack.json records',
-      fix: 'rebuild the bundle with `wpack bundle`, which records the interface from the component itself',
+      fix: GATE_CODE_ADVICE.INTERFACE_MISMATCH.fix,
     });
   }
 
@@ -186,8 +184,7 @@ class Gate {
       step: 'signatures',
       subject: repository,
       message: `${repository} is outside the policy's scopes (${scopes.join(', ')})`,
-      why: 'the policy vouches for its signers only in the repositories it names',
-      fix: 'verify against the policy written for this repository, or add the repository to scopes',
+      ...GATE_CODE_ADVICE.SCOPE_MISMATCH,
     });
   }
 
