@@ -3,8 +3,9 @@
 # gate once, and hand its verdict to the workflow.
 #
 # Inputs come as INPUT_BUNDLE, INPUT_POLICY, INPUT_FORMAT (sarif | json) and
-# INPUT_VERSION. WPACK, when set, names the wpack to run instead of
-# installing one (the tests run the repository's own build this way).
+# INPUT_VERSION (a published wpack to install from npm; empty: the wpack of
+# this action's own checkout, built on first use). WPACK, when set, names the
+# wpack to run instead (an executable).
 #
 # One `wpack verify` run gives everything: the text report on stdout (the
 # log) with annotations, the job summary (GITHUB_STEP_SUMMARY), the --json
@@ -30,13 +31,18 @@ case $format in
 esac
 
 if [[ -z ${WPACK:-} ]]; then
-  version=${INPUT_VERSION:-}
-  # By default the CLI of this action's own release: uses: wpack-dev/wpack@v1.2.0 installs wpack 1.2.0.
-  if [[ -z $version ]]; then
-    version=$(node -p 'require(process.argv[1]).version' "$here/../packages/cli/package.json")
+  if [[ -n ${INPUT_VERSION:-} ]]; then
+    npm install --global --no-fund --no-audit "wpack@$INPUT_VERSION" >&2
+    WPACK=wpack
+  else
+    # By default, wpack from this action's own checkout (the release that `uses:` names), installed and
+    # built on the job's first use: `npm install` runs the build (prepare), which writes the oclif manifest.
+    root=$(cd "$here/.." && pwd)
+    if [[ ! -f $root/packages/cli/oclif.manifest.json ]]; then
+      (cd "$root" && npm install --no-fund --no-audit) >&2
+    fi
+    WPACK=$root/packages/cli/bin/run.js
   fi
-  npm install --global --no-fund --no-audit "wpack@$version"
-  WPACK=wpack
 fi
 
 dir=${RUNNER_TEMP:-${TMPDIR:-/tmp}}
