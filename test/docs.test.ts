@@ -141,7 +141,7 @@ void describe('docs: the finding codes', () => {
         if (!section.includes(want)) problems.push(`${code}: the section lacks ${JSON.stringify(want)}`);
       }
     }
-    assert.deepEqual(problems, [], 'docs/gate.md "Finding codes" is out of date with GATE_FINDING_CODES and GATE_CODE_ADVICE');
+    assert.deepEqual(problems, [], 'docs/gate.md "Finding codes" is out of date with GATE_FINDING_CODES and GATE_CODE_ADVICE: run node scripts/finding-codes-doc.mjs');
   });
 });
 

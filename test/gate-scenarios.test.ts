@@ -100,6 +100,7 @@ const BUNDLE_NAMES = [
   'proxy-statement',
   'proxy-tampered-component',
   'proxy-trailing',
+  'proxy-padded',
   'proxy-res',
   'proxy-res-tampered',
   'proxy-size-mismatch',
@@ -243,6 +244,13 @@ const BUNDLES: Record<BundleName, (ctx: BuildContext) => Promise<void>> = {
     // Signing would write over them and leave the rest trailing: it refuses, and the file stays as it was.
     await assert.rejects(signBundle(f, { kind: 'key', privateKey: ctx.keyA }), (e: unknown) => e instanceof ManifestError && e.code === 'INVALID_BUNDLE' && /1000 bytes after its end-of-archive marker/.test(e.message));
     assert.equal((await stat(f)).size, size);
+  },
+  // Zero record padding after the marker, as GNU tar and bsdtar write it (to 10240 bytes): not trailing data; signing works.
+  'proxy-padded': async (ctx: BuildContext) => {
+    const f = await copyOf(ctx, ctx.unsigned('proxy'), 'proxy-padded');
+    await appendFile(f, Buffer.alloc(10240 - ((await stat(f)).size % 10240)));
+    assert.equal((await readBundleUnverified(f)).trailingBytes, 0);
+    await signBundle(f, { kind: 'key', privateKey: ctx.keyA });
   },
   'proxy-res': (ctx: BuildContext) => signedWithA(ctx, ctx.unsigned('proxy-res'), 'proxy-res'),
   'proxy-res-tampered': async (ctx: BuildContext) => {
@@ -869,20 +877,28 @@ const SCENARIOS: Scenario[] = [
   },
   {
     id: 'trailing-data',
-    title: '1000 bytes appended after the end-of-archive marker of a signed bundle: TRAILING_DATA warning; a push and pull leave them behind',
+    title: '1000 bytes appended after the end-of-archive marker of a signed bundle: TRAILING_DATA denies it; a push and pull leave them behind',
     bundle: 'proxy-trailing',
     policy: policy(),
     codes: pass([], ['TRAILING_DATA']),
-    verified: true,
+    verified: false,
     ref: { codes: pass(), verified: true },
     cli: true,
     check: (r) => {
       // The code sets say where it is reported (the local file) and where not (what the registry gives back).
       const f = only(r, 'TRAILING_DATA')[0];
       if (f === undefined) return;
-      assert.equal(f.severity, 'warning');
+      assert.equal(f.severity, 'error');
       assert.match(f.message, /^1000 bytes follow the archive's end-of-archive marker; no digest covers them$/);
     },
+  },
+  {
+    id: 'zero-padding',
+    title: 'zero record padding after the end-of-archive marker (signed after padding): not trailing data, the gate passes',
+    bundle: 'proxy-padded',
+    policy: policy(),
+    codes: pass(),
+    verified: true,
   },
   {
     id: 'tampered-resource',

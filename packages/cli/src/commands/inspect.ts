@@ -141,7 +141,7 @@ export default class Inspect extends WpackCommand {
       this.log(`  ${s.path}  ${s.kind}  ${who}${log}${when}  verifies: ${s.verifies}${s.problem !== undefined ? ` (${s.problem})` : ''}`);
     }
     if (r.trailingBytes > 0) {
-      this.log(`trailing   ${String(r.trailingBytes)} bytes after the end-of-archive marker: covered by no digest, never extracted (TRAILING_DATA)`);
+      this.log(`trailing   ${String(r.trailingBytes)} bytes after the end-of-archive marker: covered by no digest; the gate denies it (TRAILING_DATA)`);
     }
   }
 }

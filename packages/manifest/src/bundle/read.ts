@@ -54,10 +54,10 @@ export interface BundleContents {
   signatures: BundleSignatureEntry[];
   archiveSize: number;
   /**
-   * Bytes after the archive's end-of-archive marker. Every reader stops at
-   * the marker, so they are never read, extracted or pushed; but no digest
-   * covers them, so the file is not the file that was signed (the gate
-   * warns TRAILING_DATA).
+   * Bytes after the archive's end-of-archive marker (zero record padding
+   * aside). wpack's readers stop at the marker, so they are never read,
+   * extracted or pushed; but no digest covers them and other tar readers
+   * may read on, so the gate denies such a file (TRAILING_DATA).
    */
   trailingBytes: number;
   /** component.wasm's bytes, digest-checked: only with `component: 'return'`. */

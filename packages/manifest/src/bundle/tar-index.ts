@@ -11,6 +11,8 @@ const BLOCK = 512;
  * signature check.
  */
 const ALLOWED_TYPEFLAGS = new Set(['0', '1', '2', '3', '4', '5', '6', '7', 'x']);
+/** Largest tail of zeros after the end-of-archive marker taken as record padding rather than trailing data. */
+const MAX_ZERO_PADDING = 1024 * 1024;
 /** Largest pax or GNU long-name record read while indexing. */
 const MAX_LONG_HEADER = 1024 * 1024;
 
@@ -30,8 +32,8 @@ export interface TarIndex {
   fileSize: number;
   /**
    * Bytes after the end-of-archive marker (two all-zero blocks; a second
-   * block that is not all zero already counts): no entry holds them, so no
-   * digest covers them.
+   * block that is not all zero already counts), unless they are zero record
+   * padding: no entry holds them, so no digest covers them.
    */
   trailing: number;
 }
@@ -92,13 +94,25 @@ export async function indexArchive(file: string, maxEntries = 100_000): Promise<
   }
 }
 
-/** What follows the marker's two zero blocks; a short or non-zero second block is trailing data itself. */
+/**
+ * What follows the marker's two zero blocks; a short or non-zero second block
+ * is trailing data itself. A tail of zeros only, up to MAX_ZERO_PADDING, is
+ * record padding (GNU tar and bsdtar pad an archive to 10240 bytes), not
+ * data: every tar reader skips it.
+ */
 async function trailingBytes(fh: FileHandle, end: number, fileSize: number): Promise<number> {
-  const second = end + BLOCK;
-  if (second + BLOCK > fileSize) return fileSize - second;
-  const block = Buffer.alloc(BLOCK);
-  await readExactly(fh, block, second);
-  return block.every((b) => b === 0) ? fileSize - second - BLOCK : fileSize - second;
+  const afterFirst = end + BLOCK;
+  if (afterFirst >= fileSize) return 0;
+  const tail = fileSize - afterFirst;
+  if (tail <= MAX_ZERO_PADDING) {
+    const rest = Buffer.alloc(tail);
+    await readExactly(fh, rest, afterFirst);
+    if (rest.every((b) => b === 0)) return 0;
+  }
+  if (tail < BLOCK) return tail;
+  const second = Buffer.alloc(BLOCK);
+  await readExactly(fh, second, afterFirst);
+  return second.every((b) => b === 0) ? tail - BLOCK : tail;
 }
 
 async function readExactly(fh: FileHandle, buf: Buffer, at: number): Promise<void> {

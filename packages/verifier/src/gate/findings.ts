@@ -104,8 +104,8 @@ export const GATE_CODE_ADVICE: Record<GateFindingCode, CodeAdvice> = {
   DIGEST_MISMATCH: TAMPERED,
   SIZE_MISMATCH: TAMPERED,
   TRAILING_DATA: {
-    why: 'every reader stops at the marker, so they are never extracted or run, but this file is not byte for byte the file that was bundled and signed: something appended to it',
-    fix: 'find out what appended to the file; `wpack pull` or `wpack extract` then `wpack bundle` give a clean copy (neither copies those bytes)',
+    why: 'wpack stops reading at the marker, but other tar readers (tar-stream, GNU tar -i) read on: an archive appended there can hand them a component.wasm other than the one that was signed',
+    fix: 'take the bundle again from its source (`wpack pull` rebuilds it from the registry without those bytes), and find out what appended to this file',
   },
   INTERFACE_MISMATCH: {
     why: 'wpack.json must describe the component it ships; the world and capability checks use what the component really imports',

@@ -151,7 +151,7 @@ class Gate {
       const n = read.trailingBytes;
       this.findings.push({
         code: 'TRAILING_DATA',
-        severity: 'warning',
+        severity: 'error',
         step: 'integrity',
         message: `${String(n)} byte${n === 1 ? '' : 's'} follow the archive's end-of-archive marker; no digest covers ${n === 1 ? 'it' : 'them'}`,
         ...GATE_CODE_ADVICE.TRAILING_DATA,

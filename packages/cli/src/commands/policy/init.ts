@@ -60,7 +60,7 @@ export default class PolicyInit extends WpackCommand {
     'only a hint of its key, so pass the public key with --key. Signer flags and --world replace what the bundle says.\n\n' +
     'Edit the rest by hand. The file is JSON with comments, checked by `wpack verify --policy`.';
   static override examples = [
-    '<%= config.bin %> policy init --from build/hello.wpack --key release.pub -o host-policy.json',
+    '<%= config.bin %> policy init --from app.wpack --key release.pub -o host-policy.json',
     '<%= config.bin %> policy init --from ghcr.io/acme/app:1.2.0 -o host-policy.json',
     '<%= config.bin %> policy init --world wasi:http/proxy@0.2.12 --key release.pub',
     '<%= config.bin %> policy init --world wasi:cli/command --keyless-issuer https://token.actions.githubusercontent.com \\\n    --keyless-subject "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v*" -o host-policy.json',
