@@ -87,6 +87,13 @@ async function runStep(inputs: Record<string, string>, env: NodeJS.ProcessEnv = 
   return { ...run, outputs, summary: await readFile(summaryFile, 'utf8'), temp };
 }
 
+/** The report file a run named in its outputs: `file` in a directory of that run's own under RUNNER_TEMP. */
+function reportIn(run: StepRun, file: string): string {
+  const path = run.outputs.report ?? run.outputs.sarif ?? '';
+  assert.match(path, new RegExp(`^${run.temp.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/wpack-gate\\.[A-Za-z0-9]{6}/${file.replace('.', '\\.')}$`));
+  return path;
+}
+
 void describe('action.yml', () => {
   void test('is valid action metadata, and examples/gate/release.yml a valid workflow (SchemaStore schemas)', async () => {
     const text = await readFile(ACTION_FILE, 'utf8');
@@ -102,7 +109,7 @@ void describe('action.yml', () => {
 
   void test('inputs, outputs and steps as documented', () => {
     assert.equal(action.runs.using, 'composite');
-    assert.deepEqual(Object.keys(action.inputs).sort(), ['bundle', 'format', 'policy', 'upload-sarif', 'version']);
+    assert.deepEqual(Object.keys(action.inputs).sort(), ['bundle', 'category', 'format', 'policy', 'upload-sarif', 'version']);
     assert.equal(action.inputs.bundle?.required, true);
     assert.equal(action.inputs.policy?.required, true);
     assert.equal(action.inputs.format?.default, 'sarif');
@@ -114,6 +121,7 @@ void describe('action.yml', () => {
     assert.equal(upload?.uses, 'github/codeql-action/upload-sarif@v3');
     assert.equal(upload.if, "always() && inputs.upload-sarif == 'true' && steps.gate.outputs.sarif != ''");
     assert.equal(upload.with?.sarif_file, '${{ steps.gate.outputs.sarif }}');
+    assert.equal(upload.with.category, '${{ inputs.category || steps.gate.outputs.category }}');
   });
 });
 
@@ -121,8 +129,8 @@ void describe('the action step (scripts/action-gate.sh)', () => {
   void test('a passing bundle: exit 0, outputs from the one run, SARIF written, the summary appended', async () => {
     const run = await runStep({ bundle: BUNDLE.good, policy: POLICY.passWithWarning });
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    const sarif = join(run.temp, 'wpack.sarif');
-    assert.deepEqual(run.outputs, { verified: 'true', digest: work.goodDigest, 'oci-digest': '', report: sarif, sarif });
+    const sarif = reportIn(run, 'wpack.sarif');
+    assert.deepEqual(run.outputs, { category: `wpack-gate/${BUNDLE.good}`, verified: 'true', digest: work.goodDigest, 'oci-digest': '', report: sarif, sarif });
     const log = JSON.parse(await readFile(sarif, 'utf8')) as { runs: { results: { ruleId: string }[] }[] };
     assert.deepEqual(
       log.runs[0]?.results.map((r) => r.ruleId),
@@ -137,7 +145,7 @@ void describe('the action step (scripts/action-gate.sh)', () => {
   void test('a denied bundle: exit 1, verified=false, SARIF for the upload step, the denial in the summary', async () => {
     const run = await runStep({ bundle: BUNDLE.percent, policy: POLICY.denied });
     assert.equal(run.code, 1, run.stdout + run.stderr);
-    const sarif = join(run.temp, 'wpack.sarif');
+    const sarif = reportIn(run, 'wpack.sarif');
     assert.equal(run.outputs.verified, 'false');
     assert.match(run.outputs.digest ?? '', /^sha256:[0-9a-f]{64}$/);
     assert.equal(run.outputs.sarif, sarif);
@@ -151,8 +159,8 @@ void describe('the action step (scripts/action-gate.sh)', () => {
   void test('format json: the report is the --json report; no SARIF, so nothing to upload', async () => {
     const run = await runStep({ bundle: BUNDLE.good, policy: POLICY.pass, format: 'json' });
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    const report = join(run.temp, 'wpack-verify.json');
-    assert.deepEqual(run.outputs, { verified: 'true', digest: work.goodDigest, 'oci-digest': '', report, sarif: '' });
+    const report = reportIn(run, 'wpack-verify.json');
+    assert.deepEqual(run.outputs, { category: `wpack-gate/${BUNDLE.good}`, verified: 'true', digest: work.goodDigest, 'oci-digest': '', report, sarif: '' });
     assert.equal((JSON.parse(await readFile(report, 'utf8')) as { verified: boolean }).verified, true);
   });
 
@@ -161,26 +169,46 @@ void describe('the action step (scripts/action-gate.sh)', () => {
     assert.equal(format.code, 2);
     assert.match(format.stdout, /^::error title=wpack gate::format is sarif or json/m);
     assert.equal(policy.code, 2, policy.stdout + policy.stderr);
-    assert.deepEqual(policy.outputs, { sarif: '' });
+    assert.deepEqual(policy.outputs, { category: `wpack-gate/${BUNDLE.good}`, sarif: '' });
   });
 
-  void test("without WPACK: the action's own checkout (built, so no install), or the version input from npm", async () => {
-    // A PATH whose npm records what it was asked and whose wpack is this repository's build.
+  void test("without WPACK: the action's own checkout (built, so nothing installed), or another release built from its tag", async () => {
+    // A PATH whose git and npm record what they were asked; the "clone" gets a run.js that is this repository's build.
     const bin = join(work.dir, 'fake-bin');
     await mkdir(bin, { recursive: true });
-    const calls = join(work.dir, 'npm-calls');
-    await writeFile(join(bin, 'npm'), `#!/usr/bin/env bash\necho "$*" >> ${JSON.stringify(calls)}\n`);
-    await writeFile(join(bin, 'wpack'), `#!/usr/bin/env bash\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(WPACK_BIN)} "$@"\n`);
-    await Promise.all(['npm', 'wpack'].map((f) => chmod(join(bin, f), 0o755)));
+    const calls = join(work.dir, 'tool-calls');
+    const wrapper = join(work.dir, 'run-wrapper');
+    await writeFile(wrapper, `#!/usr/bin/env bash\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(WPACK_BIN)} "$@"\n`);
+    await chmod(wrapper, 0o755);
+    await writeFile(
+      join(bin, 'git'),
+      `#!/usr/bin/env bash\necho "git $*" >> ${JSON.stringify(calls)}\ndest="\${@: -1}"\nmkdir -p "$dest/packages/cli/bin"\ncp ${JSON.stringify(wrapper)} "$dest/packages/cli/bin/run.js"\n`,
+    );
+    await writeFile(join(bin, 'npm'), `#!/usr/bin/env bash\necho "npm $* in $(basename "$PWD")" >> ${JSON.stringify(calls)}\n`);
+    await Promise.all(['git', 'npm'].map((f) => chmod(join(bin, f), 0o755)));
     const env = { WPACK: '', PATH: `${bin}:${process.env.PATH ?? ''}` };
     const byDefault = await runStep({ bundle: BUNDLE.good, policy: POLICY.pass }, env);
     const pinned = await runStep({ bundle: BUNDLE.good, policy: POLICY.pass, version: '1.2.3' }, env);
+    const refused = await runStep({ bundle: BUNDLE.good, policy: POLICY.pass, version: '1.2.3; rm -rf /' }, env);
     assert.equal(byDefault.code, 0, byDefault.stdout + byDefault.stderr);
     assert.equal(pinned.code, 0, pinned.stdout + pinned.stderr);
     assert.equal(byDefault.outputs.verified, 'true');
     assert.equal(pinned.outputs.verified, 'true');
-    // The checkout is built here, so the default runs it as it is; only the pinned version is installed.
-    assert.deepEqual((await readFile(calls, 'utf8')).trim().split('\n'), ['install --global --no-fund --no-audit wpack@1.2.3']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stdout, /^::error title=wpack gate::version is a release such as 1\.2\.0/m);
+    // The checkout is built here, so the default runs it as it is; the pinned release is cloned at its tag and built.
+    assert.deepEqual((await readFile(calls, 'utf8')).trim().split('\n'), [
+      `git clone --quiet --depth 1 --branch v1.2.3 https://github.com/wpack-dev/wpack ${join(pinned.temp, 'wpack-v1.2.3')}`,
+      'npm install --no-fund --no-audit in wpack-v1.2.3',
+    ]);
   });
+
+  void test('the code scanning category names the bundle without its tag or digest', async () => {
+    const ref = `127.0.0.1:1/acme/app:1.2.0@sha256:${'0'.repeat(64)}`;
+    const run = await runStep({ bundle: ref, policy: POLICY.pass });
+    assert.equal(run.code, 3, run.stdout + run.stderr);
+    assert.equal(run.outputs.category, 'wpack-gate/127.0.0.1:1/acme/app');
+  });
+
 
 });

@@ -239,7 +239,7 @@ export class RemoteRepository implements Target {
       } catch (err) {
         if (!(err instanceof UploadBroken)) throw err;
         if (session >= this.http.retry.attempts) throw err.failure;
-        await sleep(retryDelay(this.http.retry, session, null));
+        await sleep(retryDelay(this.http.retry, session, err.retryAfter));
       }
     }
   }
@@ -257,29 +257,32 @@ export class RemoteRepository implements Target {
 
   /**
    * The closing PUT with `?digest=` (and the whole blob, for a monolithic
-   * upload). Sent once: when it breaks or fails with a retryable status, a
-   * blob the registry committed anyway is found by HEAD; otherwise the
-   * upload starts over.
+   * upload). A whole blob is sent once: when it breaks or fails with a
+   * retryable status, a blob the registry committed anyway is found by
+   * HEAD; otherwise the upload starts over. The empty PUT closing a chunked
+   * upload is retried on the same upload, within the budget, first.
    */
   private async finishUpload(desc: Descriptor, location: string, part: { body: Body; size: number }): Promise<void> {
     let failure: RegistryError;
+    let retryAfter: string | null = null;
     try {
       const put = await this.http.request('PUT', withDigest(location, desc.digest), {
         scopes: this.pushScope,
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(part.size) },
         body: part.body,
-        sendOnce: true,
+        sendOnce: part.size > 0,
       });
       await drain(put);
       if (put.status === 201) return;
       failure = statusError(put, part.size === 0 ? `finishing the upload of ${desc.digest}` : `uploading ${desc.digest}`);
       if (!isRetryableStatus(put.status)) throw failure;
+      retryAfter = put.headers.get('retry-after');
     } catch (err) {
       if (!isBreak(err)) throw err;
       failure = err;
     }
     if (await this.exists(desc)) return;
-    throw new UploadBroken(failure);
+    throw new UploadBroken(failure, retryAfter);
   }
 
   /** PATCHes `content` in chunks of `chunkSize`; a chunk that breaks resumes from what the registry holds. Returns the last Location. */
@@ -292,6 +295,8 @@ export class RemoteRepository implements Target {
       for (let attempt = 1; ; attempt++) {
         const range = `${String(at)}-${String(end - 1)}`;
         let failure: RegistryError;
+        let retryAfter: string | null = null;
+        let refused = false;
         try {
           const res = await this.http.request('PATCH', loc, {
             scopes: this.pushScope,
@@ -307,16 +312,19 @@ export class RemoteRepository implements Target {
           }
           failure = statusError(res, `uploading bytes ${range}`);
           // 416: the registry holds another offset than this chunk assumed; ask it which.
-          if (!isRetryableStatus(res.status) && res.status !== 416) throw failure;
+          refused = res.status === 416;
+          if (!isRetryableStatus(res.status) && !refused) throw failure;
+          retryAfter = res.headers.get('retry-after');
         } catch (err) {
           if (!isBreak(err)) throw err;
           failure = err;
         }
         if (attempt >= this.http.retry.attempts) throw failure;
-        await sleep(retryDelay(this.http.retry, attempt, null));
+        await sleep(retryDelay(this.http.retry, attempt, retryAfter));
         const status = await this.uploadStatus(loc);
-        // Dropped by the registry, or holding less than it acknowledged: only a new upload can go on.
-        if (status === undefined || status.received < offset || status.received > end) throw new UploadBroken(failure);
+        // Dropped by the registry, holding less than it acknowledged, or refusing the offset it reports
+        // (a registry whose `0-0` meant one byte): only a new upload can go on.
+        if (status === undefined || status.received < offset || status.received > end || (refused && status.received === at)) throw new UploadBroken(failure);
         loc = status.location;
         at = status.received;
         if (at === end) {
@@ -361,7 +369,7 @@ export class RemoteRepository implements Target {
     const m = /^(?:bytes=)?0-(\d+)$/.exec(res.headers.get('range')?.trim() ?? '');
     if (m === null) throw new RegistryError('PROTOCOL', `the registry reported the upload's progress without a Range of 0-N (${res.headers.get('range') ?? 'none'})`);
     const last = Number(m[1]);
-    return { received: last === 0 ? 0 : last + 1, location: requireLocation(res) };
+    return { received: last === 0 ? 0 : last + 1, location: res.headers.get('location') === null ? location : requireLocation(res) };
   }
 
   /** PUT a manifest by digest, or by tag when given; the OCI media type goes in Content-Type (Distribution needs it). */
@@ -537,7 +545,11 @@ function checkManifestDigest(res: HttpResponse, bytes: Buffer, reference: string
 
 /** An upload the registry can no longer go on with; the next session starts over. `failure` is what to report when the budget is spent. */
 class UploadBroken extends Error {
-  constructor(readonly failure: RegistryError) {
+  constructor(
+    readonly failure: RegistryError,
+    /** The registry's Retry-After, honoured before the next session. */
+    readonly retryAfter: string | null = null,
+  ) {
     super(failure.message);
   }
 }
