@@ -149,6 +149,21 @@ void describe('wpack inspect <component.wasm>', () => {
     assert.ok(out.notes.length > 0 && out.notes.every((n) => lines.includes(`  - ${n}`)), human.stdout);
   });
 
+  void test('a malformed producers section is said, not a refusal: custom sections are no part of validation', async () => {
+    // The fixture with one more top-level custom section, "producers", whose content is not a producers vector.
+    const name = Buffer.from('producers');
+    const content = Buffer.concat([Buffer.from([name.length]), name, Buffer.from([0xff, 0xff])]);
+    const file = at('bad-producers.wasm');
+    await writeFile(file, Buffer.concat([await readFile(fixtures['http-proxy']), Buffer.from([0x00, content.length]), content]));
+    const out = json<ComponentSummary>(await wpack('inspect', file, '--json'));
+    assert.match(out.producersUnreadable ?? '', /^malformed component at byte \d+/);
+    assert.deepEqual(out.producers, {});
+    assert.deepEqual(out.exports, ['wasi:http/incoming-handler@0.2.12']);
+    const human = await wpack('inspect', file);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^producers {2}unreadable: /m);
+  });
+
   void test('--wit prints what inspect --wit prints for the bundle of the same component; --json carries the types', async () => {
     const dir = at('wit');
     await mkdir(dir);

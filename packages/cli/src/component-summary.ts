@@ -32,6 +32,12 @@ export interface ComponentSummary {
   /** What to narrow in those capabilities before publishing. */
   notes: string[];
   producers: ComponentProducers;
+  /**
+   * Why the producers sections could not be read, when they could not:
+   * custom sections are no part of validation, so a malformed one is said,
+   * not a reason to refuse the component.
+   */
+  producersUnreadable?: string;
   /** With --wit: the structural types of every import and export. */
   wit?: ComponentTypes;
 }
@@ -55,8 +61,14 @@ export async function summariseComponent(file: string, options: { wit: boolean }
       ...(world !== undefined ? { world } : {}),
       capabilities,
       notes,
-      producers: readProducers(bytes),
+      producers: {},
     };
+    try {
+      summary.producers = readProducers(bytes);
+    } catch (err) {
+      if (!(err instanceof ComponentError)) throw err;
+      summary.producersUnreadable = err.message;
+    }
     if (options.wit) summary.wit = readComponentTypes(bytes);
     return summary;
   } catch (err) {
@@ -72,7 +84,7 @@ export function componentLines(s: ComponentSummary): string[] {
     `size       ${formatBytes(s.size)} (${String(s.size)} bytes)`,
     `digest     ${s.digest}`,
     ...(s.world !== undefined ? [`world      ${s.world}`] : []),
-    ...producerLines(s.producers),
+    ...(s.producersUnreadable !== undefined ? [`producers  unreadable: ${s.producersUnreadable}`] : producerLines(s.producers)),
     ...listLines('imports', s.imports),
     ...listLines('exports', s.exports),
     ...listLines('capabilities wpack init would declare', s.capabilities),
