@@ -121,10 +121,10 @@ let modelDigest: string;
 const uploadPutOf = (digest: string): RegExp => new RegExp(`^/v2/${REPO}/blobs/uploads/[^?]*\\?(.*&)?digest=${encodeURIComponent(digest)}(&|$)`);
 
 /** Pushes `data` as one blob in chunks through a proxy with `rules`, checks it arrived whole, then hands the proxy's log to `check`. */
-async function chunkedScene(data: Buffer, rules: FaultRule[], chunkSize: number, check: (hits: ProxyHit[]) => void): Promise<void> {
+async function chunkedScene(data: Buffer, rules: FaultRule[], chunkSize: number, check: (hits: ProxyHit[]) => void, retry = FAST_RETRY): Promise<void> {
   await scene(rules, async (s) => {
     const desc = describeBlob('application/octet-stream', data);
-    const repo = RemoteRepository.open(parseReference(`${s.proxy.host}/${REPO}:chunks`), { retry: FAST_RETRY });
+    const repo = RemoteRepository.open(parseReference(`${s.proxy.host}/${REPO}:chunks`), { retry });
     try {
       assert.equal(await repo.pushBlob(desc, data, { chunkSize }), 'pushed');
     } finally {
@@ -359,6 +359,21 @@ void describe('registry faults through a proxy (real registry, real CLI)', () =>
       assert.equal(hits.filter((h) => h.method === 'POST').length, 2, 'a second upload session');
       assert.equal(hits.filter((h) => h.method === 'PATCH').at(-1)?.contentRange, '262144-299999');
     });
+  });
+
+  void test("a chunk answered 503 with Retry-After: 1: the upload waits the registry's second, asks what arrived, and goes on", { timeout: TEST_TIMEOUT_MS }, async () => {
+    const data = Buffer.alloc(200_000, 3);
+    await chunkedScene(data, [{ method: 'PATCH', path: UPLOADS, skip: 1, times: 1, action: { kind: 'status', status: 503, headers: { 'retry-after': '1' } } }], 64 * 1024, (hits) => {
+      const refused = hits.findIndex((h) => h.method === 'PATCH' && h.status === 503);
+      const next = hits[refused + 1];
+      assert.equal(next?.method, 'GET', 'the status query follows the refusal');
+      // Its own backoff would wait 10-20 ms before this first retry; Retry-After is honoured up to maxDelayMs.
+      assert.ok(next.at - (hits[refused]?.at ?? 0) >= 900, `waited ${(next.at - (hits[refused]?.at ?? 0)).toFixed(0)} ms`);
+      assert.deepEqual(
+        hits.filter((h) => h.method === 'PATCH').map((h) => h.contentRange),
+        ['0-65535', '65536-131071', '65536-131071', '131072-196607', '196608-199999'],
+      );
+    }, { attempts: 3, baseDelayMs: 20, maxDelayMs: 5_000 });
   });
 
   void test('a chunk that breaks on every try: the library gives up after the budget with a network error', { timeout: TEST_TIMEOUT_MS }, async () => {
