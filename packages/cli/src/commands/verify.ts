@@ -1,12 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { WpackError } from '@wpack/core';
 import { loadPolicy } from '@wpack/verifier';
-import { keyHint, SignatureError, loadPublicKey, loadTrustedRoot, publicGoodTrustedRoot, type IdentityMatcher, type SignaturePolicy, type TrustedKey } from '@wpack/signatures';
+import { loadTrustedRoot, publicGoodTrustedRoot, type IdentityMatcher, type SignaturePolicy, type TrustedKey } from '@wpack/signatures';
 import type { Interfaces } from '@oclif/core';
 import { WpackCommand } from '../base-command.js';
 import { withLocalBundle } from '../bundle-source.js';
+import { readKeyFile } from '../key-file.js';
 import { EXIT } from '../exit-codes.js';
 import { checkAndReport, outputFlags, type Check, type VerifyResult } from '../gate-output.js';
 import { appendJobSummary } from '../report/summary.js';
@@ -90,12 +90,6 @@ async function quickCheckPolicy(flags: VerifyFlags): Promise<SignaturePolicy> {
 
 async function loadKeys(paths: string[]): Promise<TrustedKey[]> {
   const keys: TrustedKey[] = [];
-  for (const path of paths) {
-    const pem = await readFile(path).catch((err: unknown) => {
-      throw new SignatureError('KEY_INVALID', `cannot read key ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    });
-    const publicKey = loadPublicKey(pem);
-    keys.push({ publicKey, hint: keyHint(publicKey), source: path });
-  }
+  for (const path of paths) keys.push(await readKeyFile(path, path));
   return keys;
 }

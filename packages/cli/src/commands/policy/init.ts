@@ -1,10 +1,10 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import * as Flags from '@oclif/core/flags';
 import type { Interfaces } from '@oclif/core';
 import type { ComponentInterface } from '@wpack/component';
 import { COMPONENT_FILE, ManifestError, readBundle, requirementFor } from '@wpack/manifest';
-import { keyHint, loadPublicKey, loadTrustedRoot, SignatureError } from '@wpack/signatures';
+import { loadTrustedRoot } from '@wpack/signatures';
 import {
   loadHostProfiles,
   parsePolicyText,
@@ -16,6 +16,7 @@ import {
   type PolicySigner,
 } from '@wpack/verifier';
 import { WpackCommand } from '../../base-command.js';
+import { readKeyFile } from '../../key-file.js';
 import { repositoryOf, withLocalBundle } from '../../bundle-source.js';
 import { keylessSigners, readSigners, unsignedByKeys } from '../../policy-init/bundle-signers.js';
 import { hostNeeds, withVersion } from '../../policy-init/host-worlds.js';
@@ -246,11 +247,8 @@ async function keyHints(paths: string[], out: string): Promise<{ path: string; h
   const keys: { path: string; hint: string }[] = [];
   for (const path of paths) {
     const file = besidePolicy(path, out);
-    const pem = await readFile(file).catch((err: unknown) => {
-      const where = file === resolve(path) ? '' : ` (relative to the policy: ${relative(process.cwd(), file)})`;
-      throw new SignatureError('KEY_INVALID', `cannot read key ${path}${where}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    });
-    keys.push({ path, hint: keyHint(loadPublicKey(pem)) });
+    const where = file === resolve(path) ? '' : ` (relative to the policy: ${relative(process.cwd(), file)})`;
+    keys.push({ path, hint: (await readKeyFile(file, `${path}${where}`)).hint });
   }
   return keys;
 }
