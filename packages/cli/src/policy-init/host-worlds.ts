@@ -7,6 +7,7 @@
  * to `provides`.
  */
 import type { ComponentInterface } from '@wpack/component';
+import { inferWorld } from '@wpack/manifest';
 import { relateVersions, splitVersion } from '@wpack/core';
 import { loadHostProfiles, WASI_WIT_VERSION, type HostProfileData } from '@wpack/verifier';
 
@@ -56,24 +57,10 @@ export async function hostNeeds(iface: ComponentInterface, declared: string | un
   const version = newest(versions) ?? WASI_WIT_VERSION;
   if (given.length > 0) return { worlds: given.map((w) => withVersion(w, version)), provides };
 
-  const entry = known?.base ?? entryWorld(iface, profiles) ?? (wasi.length > 0 ? LIBRARY_WORLD : undefined);
+  const inferred = inferWorld(iface);
+  const entry = known?.base ?? (inferred !== undefined ? splitVersion(inferred).base : undefined) ?? (wasi.length > 0 ? LIBRARY_WORLD : undefined);
   const worlds = entry !== undefined ? [entry, ...cover(wasi, entry, profiles)] : cover(wasi, undefined, profiles);
   return { worlds: worlds.map((w) => `${w}@${version}`), provides };
-}
-
-/**
- * The world whose every export the component has (wasi:cli/run → wasi:cli/command,
- * wasi:http/incoming-handler → wasi:http/proxy). One small function, so a
- * shared inference can take its place.
- */
-function entryWorld(iface: ComponentInterface, profiles: HostProfileData): string | undefined {
-  const exported = new Set(iface.exports.map((e) => splitVersion(e.name).base));
-  return Object.keys(profiles.worlds)
-    .sort()
-    .find((w) => {
-      const calls = profiles.worlds[w]?.exports ?? [];
-      return calls.length > 0 && calls.every((e) => exported.has(e));
-    });
 }
 
 /** Worlds to add to `entry` until every interface of `needed` is imported by one: greedily, the one covering most, then the smallest. */
