@@ -48,7 +48,9 @@ export async function summariseComponent(file: string, options: { wit: boolean }
     throw new ManifestError('IO_ERROR', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   });
   try {
-    const iface = readComponentInterface(bytes);
+    // With --wit the types are read anyway, and carry the names: the component is parsed once.
+    const types = options.wit ? readComponentTypes(bytes) : undefined;
+    const iface = types?.interface ?? readComponentInterface(bytes);
     const { capabilities, notes } = suggestCapabilities(iface);
     const world = inferWorld(iface);
     const summary: ComponentSummary = {
@@ -69,7 +71,7 @@ export async function summariseComponent(file: string, options: { wit: boolean }
       if (!(err instanceof ComponentError)) throw err;
       summary.producersUnreadable = err.message;
     }
-    if (options.wit) summary.wit = readComponentTypes(bytes);
+    if (types !== undefined) summary.wit = types;
     return summary;
   } catch (err) {
     if (err instanceof ComponentError) throw new ComponentError(err.code, `${file}: ${err.message}`, { cause: err });

@@ -104,15 +104,12 @@ async function trailingBytes(fh: FileHandle, end: number, fileSize: number): Pro
   const afterFirst = end + BLOCK;
   if (afterFirst >= fileSize) return 0;
   const tail = fileSize - afterFirst;
-  if (tail <= MAX_ZERO_PADDING) {
-    const rest = Buffer.alloc(tail);
-    await readExactly(fh, rest, afterFirst);
-    if (rest.every((b) => b === 0)) return 0;
-  }
+  // One read serves both questions: is it all padding, and is the second block of the marker zero?
+  const head = Buffer.alloc(Math.min(tail, MAX_ZERO_PADDING));
+  await readExactly(fh, head, afterFirst);
+  if (head.length === tail && head.every((b) => b === 0)) return 0;
   if (tail < BLOCK) return tail;
-  const second = Buffer.alloc(BLOCK);
-  await readExactly(fh, second, afterFirst);
-  return second.every((b) => b === 0) ? tail - BLOCK : tail;
+  return head.subarray(0, BLOCK).every((b) => b === 0) ? tail - BLOCK : tail;
 }
 
 async function readExactly(fh: FileHandle, buf: Buffer, at: number): Promise<void> {
