@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT, runProcess, WPACK_BIN, type RunResult } from './helpers/cli.js';
 import { BUNDLE, makeGateWorkspace, POLICY, type GateWorkspace } from './helpers/gate-workspace.js';
+import { escapeRegExp } from './helpers/regexp.js';
 
 interface ActionValidator {
   validateAction(src: string): { errors: unknown[] };
@@ -90,7 +91,7 @@ async function runStep(inputs: Record<string, string>, env: NodeJS.ProcessEnv = 
 /** The report file a run named in its outputs: `file` in a directory of that run's own under RUNNER_TEMP. */
 function reportIn(run: StepRun, file: string): string {
   const path = run.outputs.report ?? run.outputs.sarif ?? '';
-  assert.match(path, new RegExp(`^${run.temp.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/wpack-gate\\.[A-Za-z0-9]{6}/${file.replace('.', '\\.')}$`));
+  assert.match(path, new RegExp(`^${escapeRegExp(run.temp)}/wpack-gate\\.[A-Za-z0-9]{6}/${escapeRegExp(file)}$`));
   return path;
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { buildFixtures } from './fixtures/build.js';
 import { makeProject } from './helpers/project.js';
 import { runWpack } from './helpers/cli.js';
+import { escapeRegExp as escape } from './helpers/regexp.js';
 import { tempDir } from './helpers/tmp.js';
 
 const fixtures = await buildFixtures();
@@ -159,7 +160,3 @@ void describe('wpack CLI (real subprocess, no TTY)', () => {
     for (const cmd of ['init', 'bundle', 'inspect', 'extract']) assert.match(help.stdout, new RegExp(`\\b${cmd}\\b`));
   });
 });
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

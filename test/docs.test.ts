@@ -21,6 +21,7 @@ import { Lexer, type Token, type Tokens } from 'marked';
 import { findingHelpUrl, GATE_DOCS_URL } from 'wpack';
 import { GATE_CODE_ADVICE, GATE_FINDING_CODES, type GateFindingCode } from '@wpack/verifier';
 import { REPO_ROOT, runProcess, runShell } from './helpers/cli.js';
+import { escapeRegExp } from './helpers/regexp.js';
 import { tempDir } from './helpers/tmp.js';
 
 const PAGES = ['README.md', ...readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
@@ -44,11 +45,18 @@ function tokensOf(page: string): Token[] {
   return walk(new Lexer().lex(readFileSync(join(REPO_ROOT, page), 'utf8')));
 }
 
-/** The anchors GitHub gives a page's headings. */
+const anchorCache = new Map<string, Set<string>>();
+
+/** The anchors GitHub gives a page's headings (each page lexed once). */
 function anchorsOf(file: string): Set<string> {
-  const slugger = new GithubSlugger();
-  const headings = tokensOf(relative(REPO_ROOT, file)).filter((t): t is Tokens.Heading => t.type === 'heading');
-  return new Set(headings.map((h) => slugger.slug(h.text.replace(/`/g, ''))));
+  let anchors = anchorCache.get(file);
+  if (anchors === undefined) {
+    const slugger = new GithubSlugger();
+    const headings = tokensOf(relative(REPO_ROOT, file)).filter((t): t is Tokens.Heading => t.type === 'heading');
+    anchors = new Set(headings.map((h) => slugger.slug(h.text.replace(/`/g, ''))));
+    anchorCache.set(file, anchors);
+  }
+  return anchors;
 }
 
 interface Step {
@@ -76,7 +84,7 @@ function stepsOf(code: string): Step[] {
 
 /** Whether `actual` lines match `expected` ones, `…` standing for any text (or, alone, any lines). */
 export function outputMatches(expected: string[], actual: string[]): boolean {
-  const patterns = expected.map((e) => (e === '…' ? null : new RegExp(`^${e.split('…').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)));
+  const patterns = expected.map((e) => (e === '…' ? null : new RegExp(`^${e.split('…').map(escapeRegExp).join('.*')}$`)));
   const memo = new Map<string, boolean>();
   const from = (i: number, j: number): boolean => {
     const key = `${String(i)},${String(j)}`;
