@@ -1,5 +1,6 @@
 import { readJson } from '@wpack/core';
 import { describeProblems } from './verify.js';
+import { sigstoreBundle, sigstoreCore } from './sigstore-js.js';
 
 /** What a signature entry says about itself, before any trust decision: for `wpack inspect`. */
 export interface SignatureDescription {
@@ -17,6 +18,7 @@ export interface SignatureDescription {
   problem?: string;
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- kept async: callers await it, and sigstore-js may load asynchronously again
 export async function describeSignature(bytes: Buffer): Promise<SignatureDescription> {
   const read = readJson(bytes.toString('utf8'));
   if (read.problems.length > 0) return { kind: 'unknown', problem: `not strict JSON: ${describeProblems(read.problems)}` };
@@ -24,7 +26,8 @@ export async function describeSignature(bytes: Buffer): Promise<SignatureDescrip
   if (json === null || typeof json !== 'object') return { kind: 'unknown', problem: 'not a JSON object' };
   const out: SignatureDescription = { kind: 'unknown' };
   if (typeof json.mediaType === 'string') out.mediaType = json.mediaType;
-  const [{ bundleFromJSON }, { X509Certificate }] = await Promise.all([import('@sigstore/bundle'), import('@sigstore/core')]);
+  const { bundleFromJSON } = sigstoreBundle();
+  const { X509Certificate } = sigstoreCore();
   let parsed;
   try {
     parsed = bundleFromJSON(json);

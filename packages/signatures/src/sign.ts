@@ -4,6 +4,7 @@ import { appendEntry, isSignatureEntry, readBundleHead, SIGNATURES_DIR } from '@
 import { SignatureError } from './errors.js';
 import { keyHint } from './keys.js';
 import { buildStatement, IN_TOTO_PAYLOAD_TYPE } from './statement.js';
+import { sigstoreBundle, sigstoreSign } from './sigstore-js.js';
 
 export const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
 export const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';
@@ -33,8 +34,8 @@ export interface SignResult {
 export async function signBundle(file: string, mode: SigningMode): Promise<SignResult> {
   const head = await readBundleHead(file);
   const statement = buildStatement(head.manifest, head.digest);
-  const { DSSEBundleBuilder, FulcioSigner, RekorWitness, TSAWitness } = await import('@sigstore/sign');
-  const { bundleToJSON } = await import('@sigstore/bundle');
+  const { DSSEBundleBuilder, FulcioSigner, RekorWitness, TSAWitness } = sigstoreSign();
+  const { bundleToJSON } = sigstoreBundle();
 
   let builder;
   let hint: string | undefined;
@@ -100,7 +101,7 @@ export async function resolveIdentityToken(explicit?: string): Promise<string> {
   if (explicit !== undefined && explicit !== '') return explicit;
   if (process.env.SIGSTORE_ID_TOKEN) return process.env.SIGSTORE_ID_TOKEN;
   if (process.env.ACTIONS_ID_TOKEN_REQUEST_URL && process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
-    const { CIContextProvider } = await import('@sigstore/sign');
+    const { CIContextProvider } = sigstoreSign();
     let token: unknown;
     try {
       token = await new CIContextProvider('sigstore').getToken();

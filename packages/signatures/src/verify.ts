@@ -3,6 +3,7 @@ import { readJson, type ValidationProblem } from '@wpack/core';
 import { describeMatcher, matchIdentity, type IdentityMatcher } from './identity.js';
 import { EMPTY_TRUSTED_ROOT } from './trusted-root.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, MANIFEST_SUBJECT, WPACK_PREDICATE_TYPE } from './statement.js';
+import { sigstoreBundle, sigstoreSpecs, sigstoreVerify } from './sigstore-js.js';
 
 export const SIGSTORE_BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 
@@ -120,9 +121,9 @@ export async function warmUpVerifier(): Promise<void> {
   await loadSigstore();
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- async so that a caller can start it and go on
 async function loadSigstore() {
-  const [bundle, verify, specs] = await Promise.all([import('@sigstore/bundle'), import('@sigstore/verify'), import('@sigstore/protobuf-specs')]);
-  return { bundle, verify, specs };
+  return { bundle: sigstoreBundle(), verify: sigstoreVerify(), specs: sigstoreSpecs() };
 }
 
 function checkOne(s: Sigstore, target: BundleIdentity, sig: { path: string; bytes: Buffer }, policy: SignaturePolicy): SignatureFinding {
