@@ -84,16 +84,14 @@ async function readEntry(dir: string, digest: string): Promise<Map<string, Uint8
   }
   if (record.format !== FORMAT || record.component !== digest || record.transpiler !== transpiler()) return undefined;
   if (typeof record.files !== 'object' || record.files === null || !('component.js' in record.files)) return undefined;
+  const entries = Object.entries(record.files);
+  if (entries.some(([name]) => name.includes('/') || name.startsWith('.'))) return undefined;
+  // Read side by side; each file is checked against its recorded digest.
+  const read = await Promise.all(entries.map(([name]) => readFile(join(dir, name)).catch(() => undefined)));
   const files = new Map<string, Uint8Array>();
-  for (const [name, expected] of Object.entries(record.files)) {
-    if (name.includes('/') || name.startsWith('.')) return undefined;
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(join(dir, name));
-    } catch {
-      return undefined;
-    }
-    if (sha256Digest(bytes) !== expected) return undefined;
+  for (const [i, [name, expected]] of entries.entries()) {
+    const bytes = read[i];
+    if (bytes === undefined || sha256Digest(bytes) !== expected) return undefined;
     files.set(name, bytes);
   }
   return files;
