@@ -186,6 +186,7 @@ const PINNED: Record<string, readonly string[]> = {
     'runComponent',
     'runtimeArgs',
     'serveComponent',
+    'WASM_TIERING_BUDGET',
   ],
 };
 

@@ -7,7 +7,7 @@ export type { AuditRecord, DenialKind, DenialOptions, DenialSink } from './denia
 export { resolveGrants } from './grants.js';
 export type { Preopen, RunGrants, RunRequest } from './grants.js';
 export { entryDir } from './cache.js';
-export { checkRunnable, preloadRuntime, runComponent } from './run.js';
+export { checkRunnable, preloadRuntime, runComponent, WASM_TIERING_BUDGET } from './run.js';
 export type { RunOptions, RunOutcome } from './run.js';
 export { runtimeArgs } from './run-args.js';
 export type { ForeignRuntime, RuntimeArgs, RuntimeArgsOptions } from './run-args.js';

@@ -86,6 +86,59 @@ type Instantiate = (getCoreModule: (name: string) => Promise<CoreModule>, import
 let wasmFeatures = false;
 
 /**
+ * V8 settings for components, set once before the first is compiled.
+ * - Extended constant expressions: componentize-qjs and other toolchains emit
+ *   them; Node 22's V8 has them on, Node 20's behind this flag.
+ * - The tiering budget, 100 times V8's default (1,800,000). V8 compiles hot
+ *   wasm functions again with its optimizing compiler on background threads,
+ *   and node waits for those compiles before the process can exit: about
+ *   80 ms after a componentize-qjs command has already printed its result.
+ *   With the larger budget a short run stays on the baseline compiler and
+ *   exits at once; a long one still tiers up, later (docs/running.md has the
+ *   measured cost).
+ */
+function setWasmFlags(): void {
+  if (wasmFeatures) return;
+  setFlagsFromString('--experimental-wasm-extended-const');
+  setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
+  wasmFeatures = true;
+}
+
+export const WASM_TIERING_BUDGET = 180_000_000;
+
+const webAssembly = (globalThis as unknown as { WebAssembly: Record<string, unknown> }).WebAssembly;
+let probeGuards = 0;
+const noJspi = new TypeError('WebAssembly.promising is not available (no JSPI in this node)');
+
+/**
+ * jco's bindings probe for JSPI with `try { WebAssembly.promising(f) } catch`
+ * while they instantiate. Without JSPI each probe throws "is not a function",
+ * and V8 words that message by parsing the whole enclosing function again:
+ * the bindings' instantiation, 36,000 lines for a componentize-qjs
+ * component, about 9 ms per probe. While `instantiate` runs,
+ * `WebAssembly.promising` is a getter that throws a prepared TypeError, so
+ * the bindings take the same fallback at no cost. Nothing changes where node
+ * has JSPI (the property exists, and is left alone).
+ */
+export async function withPreparedJspiProbe<T>(instantiate: () => Promise<T>): Promise<T> {
+  if (probeGuards === 0 && 'promising' in webAssembly) return instantiate();
+  if (probeGuards++ === 0) {
+    Object.defineProperty(webAssembly, 'promising', {
+      configurable: true,
+      enumerable: false,
+      get(): never {
+        throw noJspi;
+      },
+    });
+  }
+  try {
+    return await instantiate();
+  } finally {
+    if (--probeGuards === 0) delete webAssembly.promising;
+  }
+}
+
+/**
  * Resolves the network grants' host names, once, before the component starts,
  * and only for a component that can open sockets. Names that do not resolve
  * grant nothing; the operator is told.
@@ -117,12 +170,7 @@ export async function instantiateComponent(
   adjust?: (imports: Record<string, unknown>, shim: Shim) => void,
 ): Promise<Instantiated> {
   const transpiled = await transpiledComponent(component, options.cacheRoot !== undefined ? { cacheRoot: options.cacheRoot } : {});
-  if (!wasmFeatures) {
-    // componentize-qjs and other toolchains emit extended constant expressions;
-    // Node 22's V8 has them on, Node 20's behind this flag.
-    setFlagsFromString('--experimental-wasm-extended-const');
-    wasmFeatures = true;
-  }
+  setWasmFlags();
   const js = transpiled.files.get('component.js');
   if (js === undefined) throw new Error('transpiled component without component.js');
   const mod = await importChecked(js);
@@ -138,8 +186,9 @@ export async function instantiateComponent(
   const rules = await rulesFor(imports, options);
   const given = enforcingImports(shim, options.grants, options.denials, imports, rules);
   adjust?.(given, shim);
-  const instance = await mod.instantiate(getCoreModule, given);
-  return { instance, shim, cached: transpiled.cached, again: () => mod.instantiate(getCoreModule, given) };
+  const instantiate = (): Promise<Record<string, unknown>> => withPreparedJspiProbe(() => mod.instantiate(getCoreModule, given));
+  const instance = await instantiate();
+  return { instance, shim, cached: transpiled.cached, again: instantiate };
 }
 
 export async function runComponent(component: Uint8Array, options: RunOptions): Promise<RunOutcome> {
