@@ -216,6 +216,11 @@ void describe('wpack run: filesystem', () => {
     ['write through a symlink out', ['write', '/out', 'escape/secret.txt', 'x'], 'shim'],
     ['creating a symlink that leads out', ['symlink', '/out', '../outside/secret.txt', 'escape-link']],
     ['creating an absolute symlink', ['symlink', '/out', '/etc/passwd', 'abs-escape']],
+    // `..` in a link: lexically inside, but `l/..` is where the kernel puts it, and a rename can move any link.
+    ['creating a symlink with .. that stays inside', ['symlink', '/out', 'made/../existing.txt', 'dotdot-link']],
+    ['creating a symlink through a link and ..', ['symlink', '/out', 'a/l/../outside', 'through-link']],
+    ['backslashes as separators, out', ['read', '/data', 'sub\\..\\..\\outside\\secret.txt']],
+    ['a backslash symlink target out', ['symlink', '/out', '..\\outside', 'backslash-link']],
   ];
 
   void test('every mutation under a read grant, and every escape, is refused with not-permitted and leaves the host unchanged', async () => {
@@ -247,6 +252,70 @@ void describe('wpack run: filesystem', () => {
       assert.equal(l.kind, 'filesystem');
       assert.equal(l.verdict, 'denied');
     }
+  });
+});
+
+void describe('wpack run: a directory the component opened stays inside the preopen', () => {
+  /**
+   * A symlink pointing up (made on the host: the component may not make one)
+   * and a directory to open, for one swap: the component opens the directory,
+   * renames it away and the link into its place, then uses what it opened.
+   */
+  async function swapSetup(name: string): Promise<{ sub: string; link: string }> {
+    await mkdir(join(host.out, `${name}-dir`));
+    await writeFile(join(host.out, `${name}-dir`, 'inside.txt'), 'inside');
+    await mkdir(join(host.out, `${name}-up`));
+    await symlink('..', join(host.out, `${name}-up`, 'l'));
+    return { sub: `${name}-dir`, link: `${name}-up/l` };
+  }
+
+  void test('after a swap, reads and writes through the opened directory do not leave the preopen', async () => {
+    const outside = await snapshot(host.outside);
+    const r1 = await swapSetup('swap1');
+    const read = await probeRun(['swap-read', '/out', r1.sub, r1.link, 'outside/secret.txt'], ['--quiet']);
+    assert.equal(read.code, 0, read.stderr);
+    assert.equal(read.stdout, 'err not-permitted\n');
+    // The rename went through: what the descriptor names now is the link, followed from the preopen.
+    assert.equal(await readlink(join(host.out, r1.sub)), '..');
+    const r2 = await swapSetup('swap2');
+    const write = await probeRun(['swap-write', '/out', r2.sub, r2.link, 'outside/pwned.txt', 'pwned'], ['--quiet']);
+    assert.equal(write.code, 0, write.stderr);
+    assert.equal(write.stdout, 'err not-permitted\n');
+    const r3 = await swapSetup('swap3');
+    const ro = await probeRun(['swap-write', '/out', r3.sub, r3.link, 'data/hello.txt', 'overwritten'], ['--quiet']);
+    assert.equal(ro.stdout, 'err not-permitted\n', 'the read-only preopen is not reached through the writable one');
+    assert.deepEqual(await snapshot(host.outside), outside);
+    assert.equal(await readFile(join(host.data, 'hello.txt'), 'utf8'), 'hello from the host');
+  });
+
+  void test('a preopen inside a writable one is refused before anything runs', async () => {
+    await mkdir(join(host.out, 'nested'), { recursive: true });
+    const r = await run(['app.wpack', '--policy', 'policy.json', '--quiet', '--dir', `${host.out}::/out`, '--dir', `${join(host.out, 'nested')}::/data`, '--', 'list', '/data']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /lies inside that of --dir .*which is writable \(\/out\)/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    // Nested the other way, a writable directory inside a read-only one, is fine.
+    const fine = await run(['app.wpack', '--policy', 'policy.json', '--quiet', '--dir', `${host.data}::/data`, '--dir', `${join(host.data, 'sub')}::/out`, '--', 'list', '/out']);
+    assert.equal(fine.code, 0, fine.stderr);
+    assert.equal(fine.stdout, 'ok inner.txt\n');
+  });
+});
+
+void describe('wpack run: directories, descriptors and odd paths', () => {
+  void test('a preopen itself can be listed and stat-ed; so can a directory opened below it', async () => {
+    const root = await probeRun(['list', '/data'], ['--quiet']);
+    assert.equal(root.stdout, 'ok abs-link,dir-link,hello.txt,rel-link,sub\n', root.stderr);
+    const sub = await probeRun(['list', '/data', 'sub'], ['--quiet']);
+    assert.equal(sub.stdout, 'ok inner.txt\n', sub.stderr);
+    const st = await probeRun(['stat-dir', '/data'], ['--quiet']);
+    assert.equal(st.stdout, 'ok directory\n', st.stderr);
+  });
+
+  void test('a NUL byte in a path or a link target is an invalid argument, not a trap', async () => {
+    const r = await probeRun(['nul', '/out'], ['--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'ok invalid,invalid\n');
   });
 });
 

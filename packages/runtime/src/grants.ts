@@ -4,7 +4,7 @@
  * over on the command line (`--dir`, `--env`). Anything asked for outside the
  * declared capabilities is bad input (exit 2), refused before anything runs.
  */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { WpackError, quoteValue } from '@wpack/core';
 import { grants, parseCapability, parseCapabilityPattern, type Capability } from '@wpack/manifest';
@@ -55,7 +55,7 @@ export function resolveGrants(declared: readonly string[], request: RunRequest =
   const of = <K extends Capability['kind']>(kind: K) => caps.filter((c): c is Extract<Capability, { kind: K }> => c.kind === kind);
   const actions = <A extends string>(list: readonly { action: string }[]) => new Set(list.map((c) => c.action as A));
   return {
-    preopens: (request.dirs ?? []).map((spec) => preopenFor(spec, of('filesystem'))),
+    preopens: refuseNested((request.dirs ?? []).map((spec) => preopenFor(spec, of('filesystem'))), request.dirs ?? []),
     env: envFor(request.env ?? [], of('env'), request.hostEnv ?? process.env),
     args: [request.program ?? 'component', ...(request.args ?? [])],
     stdio: actions(of('stdio')),
@@ -72,6 +72,26 @@ export function resolveGrants(declared: readonly string[], request: RunRequest =
 /** True when `path` is `root` or lies below it (both normalised, absolute). */
 export function pathWithin(path: string, root: string): boolean {
   return path === root || root === '/' || path.startsWith(`${root}/`);
+}
+
+/**
+ * A preopen whose host directory lies inside a writable one is refused: the
+ * component could rename it away through the writable one and put a symlink
+ * in its place, and every path of the inner preopen would then start outside.
+ */
+function refuseNested(preopens: Preopen[], specs: readonly string[]): Preopen[] {
+  const real = preopens.map((p) => realpathSync(p.host));
+  preopens.forEach((outer, i) => {
+    if (!outer.writable) return;
+    real.forEach((inner, j) => {
+      if (inner === real[i] || !pathWithin(inner, real[i] as string)) return;
+      throw new WpackError(
+        'USAGE',
+        `--dir ${quoteValue(specs[j] ?? '')}: its host directory lies inside that of --dir ${quoteValue(specs[i] ?? '')}, which is writable (${outer.guest}), where the component could replace it with a symlink; give directories that do not nest`,
+      );
+    });
+  });
+  return preopens;
 }
 
 function preopenFor(spec: string, fs: readonly Extract<Capability, { kind: 'filesystem' }>[]): Preopen {

@@ -227,7 +227,12 @@ export async function serveComponent(component: Uint8Array, options: ServeOption
     // The whole body is read first: the component runs on this thread and
     // would otherwise wait on a slow client with every other request behind it.
     readRequestBody(req, maxBodyBytes, timeoutMs).then(
-      (body) => void turn(() => forward(req, body, res, (n) => (sent += n))),
+      (body) =>
+        void turn(() => forward(req, body, res, (n) => (sent += n))).catch((err: unknown) => {
+          // Never an unhandled rejection: one request failing must not take the server down.
+          notice(`wpack serve: a request failed: ${err instanceof Error ? err.message : String(err)}`);
+          res.destroy();
+        }),
       (err: unknown) => {
         const tooLarge = err instanceof Error && err.message === 'too large';
         plain(res, tooLarge ? 413 : 408, tooLarge ? `wpack serve: the request body exceeds ${String(maxBodyBytes)} bytes` : 'wpack serve: the request body did not arrive in time');
@@ -268,7 +273,16 @@ export async function serveComponent(component: Uint8Array, options: ServeOption
         done();
       });
       upstream.on('response', (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        try {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+        } catch (err) {
+          // An answer node will not send on (a header it refuses): the client's connection is closed, the server goes on.
+          notice(`wpack serve: the component's answer could not be passed on: ${err instanceof Error ? err.message : String(err)}`);
+          answer.resume();
+          res.destroy();
+          done();
+          return;
+        }
         answer.on('data', (chunk: Buffer) => count(chunk.length));
         answer.on('end', done);
         answer.on('error', done);

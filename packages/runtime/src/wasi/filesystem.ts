@@ -4,10 +4,19 @@
  *
  * What the node shim already refuses (RUNTIME.md): an absolute path, `..`
  * above the descriptor, a symlink whose target is absolute or climbs out of
- * the preopen. What it does not, and this wrapper adds: a read-only preopen
- * (every mutation below is refused with `not-permitted`), and creating a
- * symlink whose target leads out of the preopen. The wrapper checks paths
- * lexically before the shim sees them, so each refusal is reported.
+ * the directory the walk started from. It resolves every path from that
+ * directory's host path, again on each call. A directory the guest opened is
+ * only a host path to it, and the guest could rename a symlink into its place
+ * and be walked out of the preopen. So the shim never sees a descriptor of a
+ * directory below a preopen: every path call goes to the preopen itself, with
+ * the descriptor's path in front, and the shim's walk starts at the preopen
+ * every time. Files keep the shim's descriptors (they work on an open file).
+ *
+ * What the shim does not refuse, and this wrapper adds: a read-only preopen
+ * (every mutation is refused with `not-permitted`), and symlinks that could
+ * lead out: a link the guest creates must point down (neither absolute nor
+ * with `..`), because a link can be renamed to where `..` would climb out.
+ * The wrapper checks paths before the shim sees them, so each refusal is reported.
  */
 import { posix } from 'node:path';
 import type { DenialSink } from '../denials.js';
@@ -36,6 +45,17 @@ interface DescriptorFlags {
 /** The error-code a refused mutation or escape returns to the guest. */
 const REFUSED = 'not-permitted';
 
+/** The key the bindings call when the guest drops a resource (jco's `symbolDispose`). */
+const DISPOSE: symbol = (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
+
+const dispose = (inner: Inner): void => {
+  const fn = (inner as unknown as Record<symbol, unknown>)[DISPOSE];
+  if (typeof fn === 'function') (fn as () => void).call(inner);
+};
+
+/** A path the shim reads as the wrapper did: `/` separators, `.` for the directory itself. */
+const pathOf = (segments: readonly string[], trailingSlash = false): string => (segments.length === 0 ? '.' : `${segments.join('/')}${trailingSlash ? '/' : ''}`);
+
 export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: DenialSink): Record<string, unknown> {
   const refuse = (operation: string, target: string, why: string): never => {
     denials.deny('filesystem', operation, target, why);
@@ -48,10 +68,14 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
    * descriptor's own directory, as the shim resolves it, unless told otherwise).
    */
   const below = (operation: string, root: Preopen, base: readonly string[], path: string, floor = base.length): string[] => {
-    const shown = posix.join(root.guest, ...base, path);
-    if (path.startsWith('/')) refuse(operation, path, 'absolute paths are not allowed; paths are relative to a preopened directory');
+    // A NUL cannot be in a host path: an invalid argument, not a refusal.
+    if (path.includes('\0')) throw new WitError('invalid');
+    // The shim reads `\` as `/`; so does the check.
+    const normal = path.replace(/\\/g, '/');
+    const shown = posix.join(root.guest, ...base, normal);
+    if (normal.startsWith('/')) refuse(operation, path, 'absolute paths are not allowed; paths are relative to a preopened directory');
     const out = [...base];
-    for (const seg of path.split('/')) {
+    for (const seg of normal.split('/')) {
       if (seg === '' || seg === '.') continue;
       if (seg === '..') {
         if (out.length <= floor) refuse(operation, shown, `.. leads out of ${posix.join(root.guest, ...base.slice(0, floor))}`);
@@ -63,14 +87,21 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
     return out;
   };
 
+  const trailing = (path: string): boolean => /[/\\]$/.test(path);
+
   class Descriptor {
+    /** The shim's object for this descriptor: an open file, or the preopen itself. */
     readonly #inner: Inner;
     readonly #root: Preopen;
+    /** The shim's descriptor of the preopen: every path call starts its walk there. */
+    readonly #rootInner: Inner;
+    /** This descriptor's path from the preopen; [] for the preopen itself. */
     readonly #base: readonly string[];
 
-    constructor(inner: object, root: Preopen, base: readonly string[]) {
+    constructor(inner: object, root: Preopen, rootInner: object, base: readonly string[]) {
       this.#inner = inner as Inner;
       this.#root = root;
+      this.#rootInner = rootInner as Inner;
       this.#base = base;
     }
 
@@ -78,6 +109,15 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       const fn = this.#inner[method];
       if (typeof fn !== 'function') throw new WitError('unsupported');
       return fn.apply(this.#inner, args);
+    }
+
+    /** A path call made on the preopen: its path arguments are paths from the preopen (`pathOf`). */
+    #onRoot(method: string, ...args: unknown[]): unknown {
+      return (this.#rootInner[method] as (...a: unknown[]) => unknown).apply(this.#rootInner, args);
+    }
+
+    get #isPreopen(): boolean {
+      return this.#inner === this.#rootInner;
     }
 
     #where(path = ''): string {
@@ -88,9 +128,24 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       if (!this.#root.writable) refuse(operation, this.#where(path), `${this.#root.guest} is granted read-only (filesystem:read)`);
     }
 
-    static innerOf(d: unknown, operation: string, target: string): { inner: Inner; root: Preopen; base: readonly string[] } {
-      if (!(d instanceof Descriptor)) return refuse(operation, target, 'not a descriptor of this run');
-      return { inner: d.#inner, root: d.#root, base: d.#base };
+    /** The other descriptor of a two-descriptor call, and `path` from its preopen. */
+    static other(d: unknown, operation: string, path: string): { rootInner: Inner; root: Preopen; segments: string[] } {
+      if (!(d instanceof Descriptor)) return refuse(operation, path, 'not a descriptor of this run');
+      return { rootInner: d.#rootInner, root: d.#root, segments: below(operation, d.#root, d.#base, path) };
+    }
+
+    /** The directory, opened afresh through the preopen, for a call that needs its current listing or status. */
+    #reopened<T>(use: (dir: Inner) => T): T {
+      const dir = this.#onRoot('openAt', { symlinkFollow: true }, pathOf(this.#base), { directory: true }, { read: true }) as Inner;
+      try {
+        return use(dir);
+      } finally {
+        dispose(dir);
+      }
+    }
+
+    [DISPOSE](): void {
+      if (!this.#isPreopen) dispose(this.#inner);
     }
 
     readViaStream(offset: bigint) {
@@ -137,36 +192,38 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       return this.#call('write', buffer, offset);
     }
     readDirectory() {
-      return this.#call('readDirectory');
+      // The shim lists a directory by the host path it had when opened; this lists it where the preopen's walk finds it now.
+      return this.#reopened((dir) => (dir.readDirectory as () => unknown).call(dir));
     }
     sync() {
       return this.#call('sync');
     }
     createDirectoryAt(path: string) {
-      below('create-directory-at', this.#root, this.#base, path);
+      const segments = below('create-directory-at', this.#root, this.#base, path);
       this.#mutation('create-directory-at', path);
-      return this.#call('createDirectoryAt', path);
+      return this.#onRoot('createDirectoryAt', pathOf(segments, trailing(path)));
     }
     stat() {
+      // The shim cannot stat a preopen itself (it has no open file for it).
+      if (this.#isPreopen) return this.#reopened((dir) => (dir.stat as () => unknown).call(dir));
       return this.#call('stat');
     }
     statAt(flags: PathFlags, path: string) {
-      below('stat-at', this.#root, this.#base, path);
-      return this.#call('statAt', flags, path);
+      const segments = below('stat-at', this.#root, this.#base, path);
+      return this.#onRoot('statAt', flags, pathOf(segments, trailing(path)));
     }
     setTimesAt(flags: PathFlags, path: string, atime: unknown, mtime: unknown) {
-      below('set-times-at', this.#root, this.#base, path);
+      const segments = below('set-times-at', this.#root, this.#base, path);
       this.#mutation('set-times-at', path);
-      return this.#call('setTimesAt', flags, path, atime, mtime);
+      return this.#onRoot('setTimesAt', flags, pathOf(segments, trailing(path)), atime, mtime);
     }
     linkAt(oldFlags: PathFlags, oldPath: string, newDescriptor: unknown, newPath: string) {
-      below('link-at', this.#root, this.#base, oldPath);
-      const other = Descriptor.innerOf(newDescriptor, 'link-at', newPath);
-      below('link-at', other.root, other.base, newPath);
+      const segments = below('link-at', this.#root, this.#base, oldPath);
+      const other = Descriptor.other(newDescriptor, 'link-at', newPath);
       // A link into a writable tree would make a read-only file writable through it.
       this.#mutation('link-at', oldPath);
-      if (!other.root.writable) refuse('link-at', posix.join(other.root.guest, ...other.base, newPath), `${other.root.guest} is granted read-only (filesystem:read)`);
-      return this.#call('linkAt', oldFlags, oldPath, other.inner, newPath);
+      if (!other.root.writable) refuse('link-at', posix.join(other.root.guest, ...other.segments), `${other.root.guest} is granted read-only (filesystem:read)`);
+      return this.#onRoot('linkAt', oldFlags, pathOf(segments, trailing(oldPath)), other.rootInner, pathOf(other.segments, trailing(newPath)));
     }
     openAt(flags: PathFlags, path: string, open: OpenFlags, descriptor: DescriptorFlags) {
       const segments = below('open-at', this.#root, this.#base, path);
@@ -178,38 +235,39 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
         descriptor.mutateDirectory === true && 'mutate-directory',
       ].filter((f): f is string => f !== false);
       if (mutating.length > 0) this.#mutation(`open-at (${mutating.join(', ')})`, path);
-      const opened = this.#call('openAt', flags, path, open, descriptor) as object;
-      return new Descriptor(opened, this.#root, segments);
+      const opened = this.#onRoot('openAt', flags, pathOf(segments, trailing(path)), open, descriptor) as object;
+      return new Descriptor(opened, this.#root, this.#rootInner, segments);
     }
     readlinkAt(path: string) {
-      below('readlink-at', this.#root, this.#base, path);
-      return this.#call('readlinkAt', path);
+      const segments = below('readlink-at', this.#root, this.#base, path);
+      return this.#onRoot('readlinkAt', pathOf(segments, trailing(path)));
     }
     removeDirectoryAt(path: string) {
-      below('remove-directory-at', this.#root, this.#base, path);
+      const segments = below('remove-directory-at', this.#root, this.#base, path);
       this.#mutation('remove-directory-at', path);
-      return this.#call('removeDirectoryAt', path);
+      return this.#onRoot('removeDirectoryAt', pathOf(segments, trailing(path)));
     }
     renameAt(oldPath: string, newDescriptor: unknown, newPath: string) {
-      below('rename-at', this.#root, this.#base, oldPath);
-      const other = Descriptor.innerOf(newDescriptor, 'rename-at', newPath);
-      below('rename-at', other.root, other.base, newPath);
+      const segments = below('rename-at', this.#root, this.#base, oldPath);
+      const other = Descriptor.other(newDescriptor, 'rename-at', newPath);
       this.#mutation('rename-at', oldPath);
-      if (!other.root.writable) refuse('rename-at', posix.join(other.root.guest, ...other.base, newPath), `${other.root.guest} is granted read-only (filesystem:read)`);
-      return this.#call('renameAt', oldPath, other.inner, newPath);
+      if (!other.root.writable) refuse('rename-at', posix.join(other.root.guest, ...other.segments), `${other.root.guest} is granted read-only (filesystem:read)`);
+      return this.#onRoot('renameAt', pathOf(segments, trailing(oldPath)), other.rootInner, pathOf(other.segments, trailing(newPath)));
     }
     symlinkAt(target: string, path: string) {
-      const at = below('symlink-at', this.#root, this.#base, path);
+      const segments = below('symlink-at', this.#root, this.#base, path);
       this.#mutation('symlink-at', path);
-      // The link is resolved from its own directory; it must not name anything outside the preopen.
-      if (target.startsWith('/')) refuse('symlink-at', this.#where(path), `target ${JSON.stringify(target)} is absolute`);
-      below('symlink-at', this.#root, at.slice(0, -1), target, 0);
-      return this.#call('symlinkAt', target, path);
+      if (target.includes('\0')) throw new WitError('invalid');
+      // Only links that point down: a link can be renamed anywhere in the preopen, and `..` from there could lead out.
+      const parts = target.split(/[/\\]/);
+      if (target.startsWith('/') || target.startsWith('\\')) refuse('symlink-at', this.#where(path), `target ${JSON.stringify(target)} is absolute`);
+      if (parts.includes('..')) refuse('symlink-at', this.#where(path), `target ${JSON.stringify(target)} has a .. segment; a link the component makes must point down, where no rename can turn it outwards`);
+      return this.#onRoot('symlinkAt', target, pathOf(segments, trailing(path)));
     }
     unlinkFileAt(path: string) {
-      below('unlink-file-at', this.#root, this.#base, path);
+      const segments = below('unlink-file-at', this.#root, this.#base, path);
       this.#mutation('unlink-file-at', path);
-      return this.#call('unlinkFileAt', path);
+      return this.#onRoot('unlinkFileAt', pathOf(segments, trailing(path)));
     }
     isSameObject(other: unknown) {
       if (!(other instanceof Descriptor)) return false;
@@ -219,12 +277,15 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       return this.#call('metadataHash');
     }
     metadataHashAt(flags: PathFlags, path: string) {
-      below('metadata-hash-at', this.#root, this.#base, path);
-      return this.#call('metadataHashAt', flags, path);
+      const segments = below('metadata-hash-at', this.#root, this.#base, path);
+      return this.#onRoot('metadataHashAt', flags, pathOf(segments, trailing(path)));
     }
   }
 
-  const preopens = grants.preopens.map((p): [Descriptor, string] => [new Descriptor(shim.filesystem._createPreopenDescriptor(p.host), p, []), p.guest]);
+  const preopens = grants.preopens.map((p): [Descriptor, string] => {
+    const inner = shim.filesystem._createPreopenDescriptor(p.host);
+    return [new Descriptor(inner, p, inner, []), p.guest];
+  });
   return {
     'wasi:filesystem/preopens': { getDirectories: () => [...preopens] },
     'wasi:filesystem/types': {
