@@ -4,7 +4,7 @@
 // operation the host directories are compared with a snapshot taken before.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, copyFile, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { createSocket } from 'node:dgram';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -132,7 +132,6 @@ void describe('wpack run: the gate decides what is loaded', () => {
   });
 
   void test('a denied or tampered bundle exits 1 and is never loaded (nothing transpiled, nothing printed on stdout)', async () => {
-    const { rm } = await import('node:fs/promises');
     const isolated = join(work.dir, 'cache-denied');
     const denied = await runWpack(['run', 'app.wpack', '--policy', 'strict-policy.json', '--quiet', '--', 'read', '/data', 'hello.txt'], {
       cwd: work.dir,
@@ -221,6 +220,13 @@ void describe('wpack run: filesystem', () => {
     ['creating a symlink through a link and ..', ['symlink', '/out', 'a/l/../outside', 'through-link']],
     ['backslashes as separators, out', ['read', '/data', 'sub\\..\\..\\outside\\secret.txt']],
     ['a backslash symlink target out', ['symlink', '/out', '..\\outside', 'backslash-link']],
+    // Host-made links that point out may not be copied or moved: elsewhere they could lead out.
+    ['a hard link of a symlink', ['link', '/out', 'escape', 'escape-copy']],
+    ['moving a symlink that points out', ['rename', '/out', 'escape', 'escape-moved']],
+    // The preopen's own directory is not the component's to remove, move or replace.
+    ['removing the preopen itself', ['rmdir', '/out', '.']],
+    ['moving the preopen itself', ['rename', '/out', '.', 'moved']],
+    ['replacing the preopen', ['rename', '/out', 'existing.txt', '.']],
   ];
 
   void test('every mutation under a read grant, and every escape, is refused with not-permitted and leaves the host unchanged', async () => {
@@ -269,23 +275,19 @@ void describe('wpack run: a directory the component opened stays inside the preo
     return { sub: `${name}-dir`, link: `${name}-up/l` };
   }
 
-  void test('after a swap, reads and writes through the opened directory do not leave the preopen', async () => {
+  void test('the swap needs a symlink that points out moved into place: refused, and nothing outside is reached', async () => {
     const outside = await snapshot(host.outside);
     const r1 = await swapSetup('swap1');
     const read = await probeRun(['swap-read', '/out', r1.sub, r1.link, 'outside/secret.txt'], ['--quiet']);
     assert.equal(read.code, 0, read.stderr);
     assert.equal(read.stdout, 'err not-permitted\n');
-    // The rename went through: what the descriptor names now is the link, followed from the preopen.
-    assert.equal(await readlink(join(host.out, r1.sub)), '..');
+    assert.match(read.stderr, /^wpack: denied filesystem rename-at .*it is a symlink to "\.\."; moved, it could point out of the preopen$/m);
     const r2 = await swapSetup('swap2');
     const write = await probeRun(['swap-write', '/out', r2.sub, r2.link, 'outside/pwned.txt', 'pwned'], ['--quiet']);
-    assert.equal(write.code, 0, write.stderr);
-    assert.equal(write.stdout, 'err not-permitted\n');
-    const r3 = await swapSetup('swap3');
-    const ro = await probeRun(['swap-write', '/out', r3.sub, r3.link, 'data/hello.txt', 'overwritten'], ['--quiet']);
-    assert.equal(ro.stdout, 'err not-permitted\n', 'the read-only preopen is not reached through the writable one');
+    assert.equal(write.stdout, 'err not-permitted\n', write.stderr);
     assert.deepEqual(await snapshot(host.outside), outside);
     assert.equal(await readFile(join(host.data, 'hello.txt'), 'utf8'), 'hello from the host');
+    // (packages/runtime/test/filesystem-swap.test.ts swaps from the host side, past this check.)
   });
 
   void test('a preopen inside a writable one is refused before anything runs', async () => {
@@ -295,6 +297,16 @@ void describe('wpack run: a directory the component opened stays inside the preo
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /lies inside that of --dir .*which is writable \(\/out\)/);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    // Through a symlink inside the writable one, or the same directory read-only beside it: the same.
+    await symlink(host.data, join(host.out, 'to-data'));
+    for (const dirs of [
+      ['--dir', `${host.out}::/out`, '--dir', `${join(host.out, 'to-data')}::/data`],
+      ['--dir', `${host.out}::/out`, '--dir', `${host.out}::/data`],
+    ]) {
+      const refused = await run(['app.wpack', '--policy', 'policy.json', '--quiet', ...dirs, '--', 'list', '/data']);
+      assert.equal(refused.code, 2, `${dirs.join(' ')}: ${refused.stderr}`);
+      assert.match(refused.stderr, /lies inside that of --dir/);
+    }
     // Nested the other way, a writable directory inside a read-only one, is fine.
     const fine = await run(['app.wpack', '--policy', 'policy.json', '--quiet', '--dir', `${host.data}::/data`, '--dir', `${join(host.data, 'sub')}::/out`, '--', 'list', '/out']);
     assert.equal(fine.code, 0, fine.stderr);
@@ -302,7 +314,46 @@ void describe('wpack run: a directory the component opened stays inside the preo
   });
 });
 
+void describe('wpack run: what the gate trusts is out of reach', () => {
+  void test('a writable --dir holding wpack\'s cache, the policy or a key it names is refused before anything runs', async () => {
+    const cacheInside = await probeRun(['list', '/out'], ['--quiet'], { XDG_CACHE_HOME: join(host.out, 'cache') });
+    assert.equal(cacheInside.code, 2, cacheInside.stderr);
+    assert.match(cacheInside.stderr, /could write to .*wpack's cache of transpiled components/);
+    const pol = join(host.out, 'pol');
+    await mkdir(pol);
+    await copyFile(join(work.dir, 'policy.json'), join(pol, 'policy.json'));
+    await copyFile(join(work.dir, 'release.pub'), join(pol, 'release.pub'));
+    const policyInside = await run(['app.wpack', '--policy', join(pol, 'policy.json'), '--quiet', ...DIRS(), '--', 'list', '/out']);
+    assert.equal(policyInside.code, 2, policyInside.stderr);
+    assert.match(policyInside.stderr, /could write to .*policy\.json" \(the policy\)/);
+    assert.equal(policyInside.stdout, '');
+    // The key alone inside: the policy names it.
+    const keyOnly = JSON.parse(await readFile(join(work.dir, 'policy.json'), 'utf8')) as { signatures: { signers: { key: string }[] } };
+    keyOnly.signatures.signers = [{ key: join(pol, 'release.pub') }];
+    await writeFile(join(work.dir, 'key-outside-policy.json'), JSON.stringify(keyOnly));
+    const keyInside = await run(['app.wpack', '--policy', 'key-outside-policy.json', '--quiet', ...DIRS(), '--', 'list', '/out']);
+    assert.equal(keyInside.code, 2, keyInside.stderr);
+    assert.match(keyInside.stderr, /release\.pub" \(a file the policy names\)/);
+    await rm(pol, { recursive: true });
+  });
+});
+
 void describe('wpack run: directories, descriptors and odd paths', () => {
+  void test('set-times: now is now, no-change keeps, a time no date holds is overflow', async () => {
+    const file = join(host.out, 'existing.txt');
+    const old = new Date('2001-02-03T04:05:06Z');
+    await utimes(file, old, old);
+    const start = Date.now();
+    const now = await probeRun(['set-times-keep', '/out', 'existing.txt'], ['--quiet']);
+    assert.equal(now.stdout, 'ok touched\n', now.stderr);
+    const st = await stat(file);
+    assert.ok(Math.abs(st.mtimeMs - start) < 60_000, `mtime ${st.mtime.toISOString()} is now`);
+    assert.equal(st.atimeMs, old.getTime(), 'no-change kept the access time');
+    const huge = await probeRun(['set-times-huge', '/out', 'existing.txt'], ['--quiet']);
+    assert.equal(huge.code, 0, huge.stderr);
+    assert.equal(huge.stdout, 'err overflow\n');
+  });
+
   void test('a preopen itself can be listed and stat-ed; so can a directory opened below it', async () => {
     const root = await probeRun(['list', '/data'], ['--quiet']);
     assert.equal(root.stdout, 'ok abs-link,dir-link,hello.txt,rel-link,sub\n', root.stderr);

@@ -1,6 +1,6 @@
 import { writeSync } from 'node:fs';
 import type { LockedManifest } from '@wpack/manifest';
-import { loadPolicy, VerifierError } from '@wpack/verifier';
+import { loadPolicy, VerifierError, type LoadedPolicy } from '@wpack/verifier';
 import { withLocalBundle } from './bundle-source.js';
 import { checkAndReport, type Printer } from './gate-output.js';
 import { pullOptions } from './registry-flags.js';
@@ -19,7 +19,7 @@ export async function withGatedComponent<T>(
   bundle: string,
   flags: RegistryFlagValues & { policy: string; quiet: boolean },
   version: string,
-  use: (manifest: LockedManifest, component: Buffer, digest: string) => Promise<T>,
+  use: (manifest: LockedManifest, component: Buffer, digest: string, policy: LoadedPolicy) => Promise<T>,
   /** What a refused bundle does not get, for the one error line. */
   refused = 'nothing was run',
 ): Promise<T> {
@@ -40,6 +40,6 @@ export async function withGatedComponent<T>(
     // The very bytes the gate verified: the file is not read again.
     const verified = report.verifiedBundle;
     if (verified === undefined) throw new VerifierError('VERIFICATION_FAILED', `${label}: the gate kept no verified component; ${refused}`, { category: 'denied' });
-    return use(verified.manifest, verified.component, report.digest);
+    return use(verified.manifest, verified.component, report.digest, policy);
   });
 }

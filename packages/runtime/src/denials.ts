@@ -29,6 +29,11 @@ export interface DenialOptions {
   write?: ((line: string) => void) | undefined;
 }
 
+/** Names in a refusal come from the component: control characters are shown escaped, never sent to a terminal. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const printable = (line: string): string => line.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 export function denialSink(options: DenialOptions = {}): DenialSink & { readonly count: number } {
   const write = options.write ?? ((line: string) => void writeSync(2, line));
   let count = 0;
@@ -38,7 +43,7 @@ export function denialSink(options: DenialOptions = {}): DenialSink & { readonly
     },
     deny(kind, operation, target, why) {
       count += 1;
-      write(`wpack: denied ${kind} ${operation} ${JSON.stringify(target)}: ${why}\n`);
+      write(`${printable(`wpack: denied ${kind} ${operation} ${JSON.stringify(target)}: ${why}`)}\n`);
       if (options.auditLog !== undefined) {
         const record: AuditRecord = { time: new Date().toISOString(), kind, operation, target, verdict: 'denied' };
         appendFileSync(options.auditLog, `${JSON.stringify(record)}\n`);

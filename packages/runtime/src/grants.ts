@@ -5,9 +5,10 @@
  * declared capabilities is bad input (exit 2), refused before anything runs.
  */
 import { realpathSync, statSync } from 'node:fs';
-import { posix, resolve } from 'node:path';
+import { basename, dirname, join, posix, resolve } from 'node:path';
 import { WpackError, quoteValue } from '@wpack/core';
 import { grants, parseCapability, parseCapabilityPattern, type Capability } from '@wpack/manifest';
+import { cacheRoot } from './cache.js';
 
 /** One preopened directory. */
 export interface Preopen {
@@ -48,6 +49,13 @@ export interface RunRequest {
   program?: string;
   /** Where `--env NAME` values come from; default process.env. */
   hostEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Host files no writable `--dir` may hold or lie in (the policy and the
+   * files it names), besides wpack's cache, which is always protected.
+   */
+  protect?: readonly { path: string; what: string }[];
+  /** The cache root to protect; default `$XDG_CACHE_HOME/wpack`. */
+  cacheRoot?: string;
 }
 
 export function resolveGrants(declared: readonly string[], request: RunRequest = {}): RunGrants {
@@ -55,7 +63,10 @@ export function resolveGrants(declared: readonly string[], request: RunRequest =
   const of = <K extends Capability['kind']>(kind: K) => caps.filter((c): c is Extract<Capability, { kind: K }> => c.kind === kind);
   const actions = <A extends string>(list: readonly { action: string }[]) => new Set(list.map((c) => c.action as A));
   return {
-    preopens: refuseNested((request.dirs ?? []).map((spec) => preopenFor(spec, of('filesystem'))), request.dirs ?? []),
+    preopens: checkPreopens(
+      (request.dirs ?? []).map((spec) => preopenFor(spec, of('filesystem'))),
+      [{ path: request.cacheRoot ?? cacheRoot(), what: "wpack's cache of transpiled components, which later runs load" }, ...(request.protect ?? [])],
+    ),
     env: envFor(request.env ?? [], of('env'), request.hostEnv ?? process.env),
     args: [request.program ?? 'component', ...(request.args ?? [])],
     stdio: actions(of('stdio')),
@@ -74,27 +85,62 @@ export function pathWithin(path: string, root: string): boolean {
   return path === root || root === '/' || path.startsWith(`${root}/`);
 }
 
-/**
- * A preopen whose host directory lies inside a writable one is refused: the
- * component could rename it away through the writable one and put a symlink
- * in its place, and every path of the inner preopen would then start outside.
- */
-function refuseNested(preopens: Preopen[], specs: readonly string[]): Preopen[] {
-  const real = preopens.map((p) => realpathSync(p.host));
-  preopens.forEach((outer, i) => {
-    if (!outer.writable) return;
-    real.forEach((inner, j) => {
-      if (inner === real[i] || !pathWithin(inner, real[i] as string)) return;
-      throw new WpackError(
-        'USAGE',
-        `--dir ${quoteValue(specs[j] ?? '')}: its host directory lies inside that of --dir ${quoteValue(specs[i] ?? '')}, which is writable (${outer.guest}), where the component could replace it with a symlink; give directories that do not nest`,
-      );
-    });
-  });
-  return preopens;
+/** A `--dir` as given and resolved: `host` is its real path (no symlink), `given` the absolute path typed. */
+interface Resolved extends Preopen {
+  spec: string;
+  given: string;
 }
 
-function preopenFor(spec: string, fs: readonly Extract<Capability, { kind: 'filesystem' }>[]): Preopen {
+/**
+ * What a writable preopen must not reach, checked on the path as given and
+ * on its real path:
+ * - another preopen inside it (or the same directory, read-only): the
+ *   component could rename that one's directory, or one on the way to it,
+ *   away and put a symlink in its place;
+ * - a protected file or directory (the policy, its keys, wpack's cache),
+ *   inside it or holding it: the component could rewrite what the next
+ *   gate trusts or the next run executes.
+ */
+function checkPreopens(preopens: Resolved[], protect: readonly { path: string; what: string }[]): Preopen[] {
+  const forms = (p: Resolved): string[] => [p.host, p.given];
+  preopens.forEach((outer, i) => {
+    if (!outer.writable) return;
+    preopens.forEach((inner, j) => {
+      if (j === i || (inner.writable && inner.host === outer.host)) return;
+      if (forms(inner).some((a) => forms(outer).some((b) => pathWithin(a, b)))) {
+        throw new WpackError(
+          'USAGE',
+          `--dir ${quoteValue(inner.spec)}: its host directory lies inside that of --dir ${quoteValue(outer.spec)}, which is writable (${outer.guest}), where the component could replace it with a symlink; give directories that do not nest`,
+        );
+      }
+    });
+    for (const guarded of protect) {
+      const real = realOrResolved(guarded.path);
+      if (forms(outer).some((b) => pathWithin(real, b) || pathWithin(b, real))) {
+        throw new WpackError('USAGE', `--dir ${quoteValue(outer.spec)}: the component could write to ${quoteValue(guarded.path)} (${guarded.what}) through it; give a writable directory that does not hold it`);
+      }
+    }
+  });
+  return preopens.map(({ guest, host, writable }) => ({ guest, host, writable }));
+}
+
+/** The real path of `path`, or of its longest existing ancestor with the rest appended. */
+function realOrResolved(path: string): string {
+  const absolute = resolve(path);
+  const tail: string[] = [];
+  for (let at = absolute; ; ) {
+    try {
+      return join(realpathSync(at), ...tail.reverse());
+    } catch {
+      const parent = dirname(at);
+      if (parent === at) return absolute;
+      tail.push(basename(at));
+      at = parent;
+    }
+  }
+}
+
+function preopenFor(spec: string, fs: readonly Extract<Capability, { kind: 'filesystem' }>[]): Resolved {
   const cut = spec.lastIndexOf('::');
   const guestText = cut < 0 ? spec : spec.slice(cut + 2);
   const hostText = cut < 0 ? spec : spec.slice(0, cut);
@@ -115,7 +161,8 @@ function preopenFor(spec: string, fs: readonly Extract<Capability, { kind: 'file
     // Reported below.
   }
   if (!isDir) throw new WpackError('USAGE', `--dir ${quoteValue(spec)}: host directory ${quoteValue(host)} does not exist or is not a directory`);
-  return { guest, host, writable: holders.some((c) => c.action === 'write') };
+  // The shim resolves the host path again on every call: with its symlinks resolved now, none on the way can be swapped later.
+  return { spec, given: host, guest, host: realpathSync(host), writable: holders.some((c) => c.action === 'write') };
 }
 
 function envFor(specs: readonly string[], env: readonly Extract<Capability, { kind: 'env' }>[], hostEnv: Readonly<Record<string, string | undefined>>): [string, string][] {

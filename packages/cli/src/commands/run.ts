@@ -37,8 +37,15 @@ export default class Run extends WpackCommand {
     const guestArgs = argv.slice(1).map(String);
     // The WASI library loads while the gate runs; the component waits for the verdict.
     preloadRuntime();
-    await withGatedComponent(args.bundle, flags, this.config.version, async (manifest, component) => {
-      const grants = resolveGrants(manifest.capabilities, { dirs: flags.dir ?? [], env: flags.env ?? [], args: guestArgs, program: manifest.name });
+    await withGatedComponent(args.bundle, flags, this.config.version, async (manifest, component, _digest, policy) => {
+      const grants = resolveGrants(manifest.capabilities, {
+        dirs: flags.dir ?? [],
+        env: flags.env ?? [],
+        args: guestArgs,
+        program: manifest.name,
+        // What the gate trusts: no --dir may let the component rewrite it for the next run.
+        protect: policy.files.map((path) => ({ path, what: path === policy.source ? 'the policy' : 'a file the policy names' })),
+      });
       const denials = denialSink({ auditLog: flags['audit-log'], write: toStderr });
       const outcome = await runComponent(component, { grants, denials, notice: (l) => toStderr(`${l}\n`) });
       if (outcome.trap !== undefined) toStderr(`wpack: the component trapped: ${outcome.trap}\n`);

@@ -53,7 +53,40 @@ const dispose = (inner: Inner): void => {
   if (typeof fn === 'function') (fn as () => void).call(inner);
 };
 
+interface Datetime {
+  seconds: bigint;
+  nanoseconds: number;
+}
+type NewTimestamp = { tag: 'no-change' } | { tag: 'now' } | { tag: 'timestamp'; val: Datetime };
+interface FileStat {
+  dataAccessTimestamp?: Datetime;
+  dataModificationTimestamp?: Datetime;
+}
+
+/** Seconds a JavaScript date can hold (±8.64e15 ms); the shim converts through one. */
+const MAX_SECONDS = 8_640_000_000_000n;
+
+const nowTimestamp = (): Datetime => {
+  const ms = Date.now();
+  return { seconds: BigInt(Math.floor(ms / 1000)), nanoseconds: (ms % 1000) * 1_000_000 };
+};
+
+/**
+ * A new-timestamp as an explicit time. The shim's "now" is off by a factor
+ * of 1000 (it sets times in 1970), so "now" is read here; "no-change" takes
+ * `keep` when given. A time no date can hold is `overflow`, not a trap.
+ */
+function explicit(t: NewTimestamp, now: Datetime, keep?: Datetime): NewTimestamp {
+  if (t.tag === 'now') return { tag: 'timestamp', val: now };
+  if (t.tag === 'no-change') return keep !== undefined ? { tag: 'timestamp', val: keep } : t;
+  if (t.val.seconds > MAX_SECONDS || t.val.seconds < -MAX_SECONDS) throw new WitError('overflow');
+  return t;
+}
+
 /** A path the shim reads as the wrapper did: `/` separators, `.` for the directory itself. */
+/** A link target that stays below the link wherever the link is: relative, without `..` (`\\` read as `/`, as the shim does). */
+const pointsDown = (target: string): boolean => !/^[/\\]/.test(target) && !target.split(/[/\\]/).includes('..');
+
 const pathOf = (segments: readonly string[], trailingSlash = false): string => (segments.length === 0 ? '.' : `${segments.join('/')}${trailingSlash ? '/' : ''}`);
 
 export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: DenialSink): Record<string, unknown> {
@@ -78,7 +111,7 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
     for (const seg of normal.split('/')) {
       if (seg === '' || seg === '.') continue;
       if (seg === '..') {
-        if (out.length <= floor) refuse(operation, shown, `.. leads out of ${posix.join(root.guest, ...base.slice(0, floor))}`);
+        if (out.length <= floor) refuse(operation, shown, `.. leads out of ${JSON.stringify(posix.join(root.guest, ...base.slice(0, floor)))}`);
         out.pop();
       } else {
         out.push(seg);
@@ -180,9 +213,10 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       this.#mutation('set-size');
       return this.#call('setSize', size);
     }
-    setTimes(atime: unknown, mtime: unknown) {
+    setTimes(atime: NewTimestamp, mtime: NewTimestamp) {
       this.#mutation('set-times');
-      return this.#call('setTimes', atime, mtime);
+      const now = nowTimestamp();
+      return this.#call('setTimes', explicit(atime, now), explicit(mtime, now));
     }
     read(length: bigint, offset: bigint) {
       return this.#call('read', length, offset);
@@ -212,10 +246,14 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       const segments = below('stat-at', this.#root, this.#base, path);
       return this.#onRoot('statAt', flags, pathOf(segments, trailing(path)));
     }
-    setTimesAt(flags: PathFlags, path: string, atime: unknown, mtime: unknown) {
+    setTimesAt(flags: PathFlags, path: string, atime: NewTimestamp, mtime: NewTimestamp) {
       const segments = below('set-times-at', this.#root, this.#base, path);
       this.#mutation('set-times-at', path);
-      return this.#onRoot('setTimesAt', flags, pathOf(segments, trailing(path)), atime, mtime);
+      const at = pathOf(segments, trailing(path));
+      // The shim keeps a "no-change" time by stat-ing the descriptor, not the path: the path's own times are passed instead.
+      const current = atime.tag === 'no-change' || mtime.tag === 'no-change' ? (this.#onRoot('statAt', flags, at) as FileStat) : undefined;
+      const now = nowTimestamp();
+      return this.#onRoot('setTimesAt', flags, at, explicit(atime, now, current?.dataAccessTimestamp), explicit(mtime, now, current?.dataModificationTimestamp));
     }
     linkAt(oldFlags: PathFlags, oldPath: string, newDescriptor: unknown, newPath: string) {
       const segments = below('link-at', this.#root, this.#base, oldPath);
@@ -223,6 +261,9 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       // A link into a writable tree would make a read-only file writable through it.
       this.#mutation('link-at', oldPath);
       if (!other.root.writable) refuse('link-at', posix.join(other.root.guest, ...other.segments), `${other.root.guest} is granted read-only (filesystem:read)`);
+      this.#notThePreopen('link-at', other.root, other.segments);
+      // link(2) of a symlink copies the link: the component could place a host-made link that points out anywhere.
+      if (oldFlags.symlinkFollow !== true && this.#linkTarget(segments) !== undefined) refuse('link-at', this.#where(oldPath), 'a hard link to a symlink would copy where it points; only files can be linked');
       return this.#onRoot('linkAt', oldFlags, pathOf(segments, trailing(oldPath)), other.rootInner, pathOf(other.segments, trailing(newPath)));
     }
     openAt(flags: PathFlags, path: string, open: OpenFlags, descriptor: DescriptorFlags) {
@@ -242,9 +283,26 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       const segments = below('readlink-at', this.#root, this.#base, path);
       return this.#onRoot('readlinkAt', pathOf(segments, trailing(path)));
     }
+    /** The preopen itself is never removed, moved or replaced: its host directory is outside what was lent. */
+    #notThePreopen(operation: string, root: Preopen, segments: readonly string[]): void {
+      if (segments.length === 0) refuse(operation, root.guest, 'the preopened directory itself cannot be removed, moved or replaced');
+    }
+
+    /** A symlink at `path` (not followed), with its target; undefined for anything else. */
+    #linkTarget(segments: readonly string[]): string | undefined {
+      let type: unknown;
+      try {
+        type = (this.#onRoot('statAt', { symlinkFollow: false }, pathOf(segments)) as { type?: unknown }).type;
+      } catch {
+        return undefined; // The call itself reports what is missing.
+      }
+      return type === 'symbolic-link' ? String(this.#onRoot('readlinkAt', pathOf(segments))) : undefined;
+    }
+
     removeDirectoryAt(path: string) {
       const segments = below('remove-directory-at', this.#root, this.#base, path);
       this.#mutation('remove-directory-at', path);
+      this.#notThePreopen('remove-directory-at', this.#root, segments);
       return this.#onRoot('removeDirectoryAt', pathOf(segments, trailing(path)));
     }
     renameAt(oldPath: string, newDescriptor: unknown, newPath: string) {
@@ -252,6 +310,11 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       const other = Descriptor.other(newDescriptor, 'rename-at', newPath);
       this.#mutation('rename-at', oldPath);
       if (!other.root.writable) refuse('rename-at', posix.join(other.root.guest, ...other.segments), `${other.root.guest} is granted read-only (filesystem:read)`);
+      this.#notThePreopen('rename-at', this.#root, segments);
+      this.#notThePreopen('rename-at', other.root, other.segments);
+      // Moved elsewhere, a link with .. (or an absolute one) may point out: only links that point down move.
+      const target = this.#linkTarget(segments);
+      if (target !== undefined && !pointsDown(target)) refuse('rename-at', this.#where(oldPath), `it is a symlink to ${JSON.stringify(target)}; moved, it could point out of the preopen`);
       return this.#onRoot('renameAt', pathOf(segments, trailing(oldPath)), other.rootInner, pathOf(other.segments, trailing(newPath)));
     }
     symlinkAt(target: string, path: string) {
@@ -259,9 +322,7 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       this.#mutation('symlink-at', path);
       if (target.includes('\0')) throw new WitError('invalid');
       // Only links that point down: a link can be renamed anywhere in the preopen, and `..` from there could lead out.
-      const parts = target.split(/[/\\]/);
-      if (target.startsWith('/') || target.startsWith('\\')) refuse('symlink-at', this.#where(path), `target ${JSON.stringify(target)} is absolute`);
-      if (parts.includes('..')) refuse('symlink-at', this.#where(path), `target ${JSON.stringify(target)} has a .. segment; a link the component makes must point down, where no rename can turn it outwards`);
+      if (!pointsDown(target)) refuse('symlink-at', this.#where(path), `target ${JSON.stringify(target)} is absolute or has a .. segment; a link the component makes must point down, where no rename can turn it outwards`);
       return this.#onRoot('symlinkAt', target, pathOf(segments, trailing(path)));
     }
     unlinkFileAt(path: string) {

@@ -34,6 +34,8 @@ export interface LoadedPolicy {
   host: HostSpec;
   /** Absolute paths of the host WIT files. */
   wit: string[];
+  /** Every file the policy was read from: itself, its keys, its trusted root and WIT files (absolute). */
+  files: string[];
   signatures: SignaturePolicy;
   allow: PolicyCapability[];
   deny: PolicyCapability[];
@@ -83,12 +85,15 @@ export async function loadPolicy(file: string): Promise<LoadedPolicy> {
     host.providedTypes = checked.types;
   }
   if (out.length > 0) throw new PolicyValidationError(file, out);
+  const named = policy.signatures.signers.flatMap((signer) => ('key' in signer ? [at(signer.key)] : []));
+  if (policy.signatures.trustedRoot !== undefined) named.push(at(policy.signatures.trustedRoot));
   return {
     source,
     mode: policy.mode ?? 'enforce',
     scopes: policy.scopes ?? [],
     host,
     wit,
+    files: [...new Set([source, ...named, ...wit])],
     signatures,
     allow,
     deny,
