@@ -112,7 +112,7 @@ void describe('wpack admission manifests', () => {
     const there = await loadPolicy(join(mounted, 'policy.json'));
     const here = await loadPolicy(join(work.dir, 'policy.json'));
     // The same policy; only where it and its key were read from differ.
-    const same = (p: typeof here) => ({ ...p, source: '', signatures: { ...p.signatures, keys: p.signatures.keys.map((k) => ({ ...k, source: basename(k.source) })) } });
+    const same = (p: typeof here) => ({ ...p, source: '', files: p.files.map((f) => basename(f)), signatures: { ...p.signatures, keys: p.signatures.keys.map((k) => ({ ...k, source: basename(k.source) })) } });
     assert.deepEqual(same(there), same(here));
     assert.equal(here.signatures.keys.length, 1);
   });
