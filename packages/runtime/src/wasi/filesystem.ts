@@ -83,10 +83,10 @@ function explicit(t: NewTimestamp, now: Datetime, keep?: Datetime): NewTimestamp
   return t;
 }
 
-/** A path the shim reads as the wrapper did: `/` separators, `.` for the directory itself. */
 /** A link target that stays below the link wherever the link is: relative, without `..` (`\\` read as `/`, as the shim does). */
 const pointsDown = (target: string): boolean => !/^[/\\]/.test(target) && !target.split(/[/\\]/).includes('..');
 
+/** A path the shim reads as the wrapper did: `/` separators, `.` for the directory itself. */
 const pathOf = (segments: readonly string[], trailingSlash = false): string => (segments.length === 0 ? '.' : `${segments.join('/')}${trailingSlash ? '/' : ''}`);
 
 export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: DenialSink): Record<string, unknown> {
