@@ -319,6 +319,12 @@ void describe('wpack run: what the gate trusts is out of reach', () => {
     const cacheInside = await probeRun(['list', '/out'], ['--quiet'], { XDG_CACHE_HOME: join(host.out, 'cache') });
     assert.equal(cacheInside.code, 2, cacheInside.stderr);
     assert.match(cacheInside.stderr, /could write to .*wpack's cache of transpiled components/);
+    // Reached through a symlink inside the writable directory: the component could point it elsewhere for the next run.
+    await symlink(cache(), join(host.out, 'cache-link'));
+    const cacheThroughLink = await probeRun(['list', '/out'], ['--quiet'], { XDG_CACHE_HOME: join(host.out, 'cache-link') });
+    assert.equal(cacheThroughLink.code, 2, cacheThroughLink.stderr);
+    assert.match(cacheThroughLink.stderr, /wpack's cache/);
+    await rm(join(host.out, 'cache-link'));
     const pol = join(host.out, 'pol');
     await mkdir(pol);
     await copyFile(join(work.dir, 'policy.json'), join(pol, 'policy.json'));

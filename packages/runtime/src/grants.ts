@@ -115,8 +115,9 @@ function checkPreopens(preopens: Resolved[], protect: readonly { path: string; w
       }
     });
     for (const guarded of protect) {
-      const real = realOrResolved(guarded.path);
-      if (forms(outer).some((b) => pathWithin(real, b) || pathWithin(b, real))) {
+      // As given too: a symlink on the way inside the writable directory could be swapped for the next run.
+      const guardedForms = [resolve(guarded.path), realOrResolved(guarded.path)];
+      if (forms(outer).some((b) => guardedForms.some((g) => pathWithin(g, b) || pathWithin(b, g)))) {
         throw new WpackError('USAGE', `--dir ${quoteValue(outer.spec)}: the component could write to ${quoteValue(guarded.path)} (${guarded.what}) through it; give a writable directory that does not hold it`);
       }
     }
