@@ -227,11 +227,14 @@ void describe('wpack run: filesystem', () => {
     ['removing the preopen itself', ['rmdir', '/out', '.']],
     ['moving the preopen itself', ['rename', '/out', '.', 'moved']],
     ['replacing the preopen', ['rename', '/out', 'existing.txt', '.']],
+    ['moving the preopen through a link to it', ['rename', '/out', 'dot/', 'moved']],
+    ['removing the preopen through a link to it', ['rmdir', '/out', 'dot/']],
   ];
 
   void test('every mutation under a read grant, and every escape, is refused with not-permitted and leaves the host unchanged', async () => {
     // A symlink a host process left in the writable directory, pointing out of it.
     await symlink('../outside', join(host.out, 'escape')).catch(() => undefined);
+    await symlink('.', join(host.out, 'dot')).catch(() => undefined);
     const before = { data: await snapshot(host.data), out: await snapshot(host.out), outside: await snapshot(host.outside) };
     const audit = join(work.dir, 'audit.jsonl');
     // Two at a time: the machine has two cores.
@@ -341,6 +344,27 @@ void describe('wpack run: what the gate trusts is out of reach', () => {
     assert.equal(keyInside.code, 2, keyInside.stderr);
     assert.match(keyInside.stderr, /release\.pub" \(a file the policy names\)/);
     await rm(pol, { recursive: true });
+    // A chain of symlinks with one link inside the writable directory: the component could repoint it.
+    const chain = join(work.dir, 'chain');
+    await mkdir(join(chain, 'a'), { recursive: true });
+    await mkdir(join(chain, 'real'));
+    await copyFile(join(work.dir, 'policy.json'), join(chain, 'real', 'policy.json'));
+    await copyFile(join(work.dir, 'release.pub'), join(chain, 'real', 'release.pub'));
+    await symlink(join(chain, 'real'), join(host.out, 'l2'));
+    await symlink(join(host.out, 'l2'), join(chain, 'a', 'link'));
+    const chained = await run(['app.wpack', '--policy', join(chain, 'a', 'link', 'policy.json'), '--quiet', ...DIRS(), '--', 'list', '/out']);
+    assert.equal(chained.code, 2, chained.stderr);
+    assert.match(chained.stderr, /\(the policy\)/);
+    await rm(join(host.out, 'l2'));
+    // The audit log, and the temporary directory the bindings are loaded from.
+    const audit = await probeRun(['list', '/out'], ['--quiet', '--audit-log', join(host.out, 'audit.jsonl')]);
+    assert.equal(audit.code, 2, audit.stderr);
+    assert.match(audit.stderr, /\(the audit log\)/);
+    await mkdir(join(host.out, 'tmp'));
+    const tmp = await probeRun(['list', '/out'], ['--quiet'], { TMPDIR: join(host.out, 'tmp') });
+    assert.equal(tmp.code, 2, tmp.stderr);
+    assert.match(tmp.stderr, /the temporary directory runs load their bindings from/);
+    await rm(join(host.out, 'tmp'), { recursive: true });
   });
 });
 

@@ -4,8 +4,9 @@
  * over on the command line (`--dir`, `--env`). Anything asked for outside the
  * declared capabilities is bad input (exit 2), refused before anything runs.
  */
-import { realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, posix, resolve } from 'node:path';
+import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix, resolve } from 'node:path';
 import { WpackError, quoteValue } from '@wpack/core';
 import { grants, parseCapability, parseCapabilityPattern, type Capability } from '@wpack/manifest';
 import { cacheRoot } from './cache.js';
@@ -53,9 +54,16 @@ export interface RunRequest {
    * Host files no writable `--dir` may hold or lie in (the policy and the
    * files it names), besides wpack's cache, which is always protected.
    */
-  protect?: readonly { path: string; what: string }[];
+  protect?: readonly Protected[];
   /** The cache root to protect; default `$XDG_CACHE_HOME/wpack`. */
   cacheRoot?: string;
+}
+
+/** A host path no writable `--dir` may reach; `holdOnly`: a writable directory inside it is fine, one holding it is not. */
+export interface Protected {
+  path: string;
+  what: string;
+  holdOnly?: boolean;
 }
 
 export function resolveGrants(declared: readonly string[], request: RunRequest = {}): RunGrants {
@@ -65,7 +73,12 @@ export function resolveGrants(declared: readonly string[], request: RunRequest =
   return {
     preopens: checkPreopens(
       (request.dirs ?? []).map((spec) => preopenFor(spec, of('filesystem'))),
-      [{ path: request.cacheRoot ?? cacheRoot(), what: "wpack's cache of transpiled components, which later runs load" }, ...(request.protect ?? [])],
+      [
+        { path: request.cacheRoot ?? cacheRoot(), what: "wpack's cache of transpiled components, which later runs load" },
+        // Each run loads its bindings from a fresh directory there; a writable directory beside that one cannot reach it.
+        { path: tmpdir(), what: 'the temporary directory runs load their bindings from', holdOnly: true },
+        ...(request.protect ?? []),
+      ],
     ),
     env: envFor(request.env ?? [], of('env'), request.hostEnv ?? process.env),
     args: [request.program ?? 'component', ...(request.args ?? [])],
@@ -101,7 +114,7 @@ interface Resolved extends Preopen {
  *   inside it or holding it: the component could rewrite what the next
  *   gate trusts or the next run executes.
  */
-function checkPreopens(preopens: Resolved[], protect: readonly { path: string; what: string }[]): Preopen[] {
+function checkPreopens(preopens: Resolved[], protect: readonly Protected[]): Preopen[] {
   const forms = (p: Resolved): string[] => [p.host, p.given];
   preopens.forEach((outer, i) => {
     if (!outer.writable) return;
@@ -115,9 +128,10 @@ function checkPreopens(preopens: Resolved[], protect: readonly { path: string; w
       }
     });
     for (const guarded of protect) {
-      // As given too: a symlink on the way inside the writable directory could be swapped for the next run.
-      const guardedForms = [resolve(guarded.path), realOrResolved(guarded.path)];
-      if (forms(outer).some((b) => guardedForms.some((g) => pathWithin(g, b) || pathWithin(b, g)))) {
+      // Every path on the way, symlinks included: one inside the writable directory could be swapped for the next run.
+      const visited = pathsOnTheWay(guarded.path);
+      const real = visited[visited.length - 1] ?? resolve(guarded.path);
+      if (forms(outer).some((b) => visited.some((g) => pathWithin(g, b)) || (guarded.holdOnly !== true && pathWithin(b, real)))) {
         throw new WpackError('USAGE', `--dir ${quoteValue(outer.spec)}: the component could write to ${quoteValue(guarded.path)} (${guarded.what}) through it; give a writable directory that does not hold it`);
       }
     }
@@ -125,20 +139,36 @@ function checkPreopens(preopens: Resolved[], protect: readonly { path: string; w
   return preopens.map(({ guest, host, writable }) => ({ guest, host, writable }));
 }
 
-/** The real path of `path`, or of its longest existing ancestor with the rest appended. */
-function realOrResolved(path: string): string {
-  const absolute = resolve(path);
-  const tail: string[] = [];
-  for (let at = absolute; ; ) {
+/**
+ * Every path resolving `path` passes through, one segment at a time, each
+ * symlink on the way followed; the last is the real path (with the part that
+ * does not exist yet appended).
+ */
+function pathsOnTheWay(path: string): string[] {
+  const seen: string[] = [];
+  let pending = resolve(path).split('/').filter((s) => s !== '');
+  let current = '/';
+  for (let hops = 0; pending.length > 0; ) {
+    const seg = pending.shift() as string;
+    const next = seg === '..' ? dirname(current) : seg === '.' ? current : join(current, seg);
+    seen.push(next);
+    let target: string | undefined;
     try {
-      return join(realpathSync(at), ...tail.reverse());
+      target = lstatSync(next).isSymbolicLink() ? readlinkSync(next) : undefined;
     } catch {
-      const parent = dirname(at);
-      if (parent === at) return absolute;
-      tail.push(basename(at));
-      at = parent;
+      seen.push(join(next, ...pending));
+      return seen;
     }
+    if (target === undefined) {
+      current = next;
+      continue;
+    }
+    if (++hops > 40) return seen;
+    pending = [...target.split('/').filter((s) => s !== ''), ...pending];
+    if (target.startsWith('/')) current = '/';
   }
+  seen.push(current);
+  return seen;
 }
 
 function preopenFor(spec: string, fs: readonly Extract<Capability, { kind: 'filesystem' }>[]): Resolved {

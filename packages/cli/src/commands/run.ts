@@ -44,7 +44,11 @@ export default class Run extends WpackCommand {
         args: guestArgs,
         program: manifest.name,
         // What the gate trusts: no --dir may let the component rewrite it for the next run.
-        protect: policy.files.map((path) => ({ path, what: path === policy.source ? 'the policy' : 'a file the policy names' })),
+        protect: [
+          ...policy.files.map((path) => ({ path, what: path === policy.source ? 'the policy' : 'a file the policy names' })),
+          ...(flags['audit-log'] !== undefined ? [{ path: flags['audit-log'], what: 'the audit log' }] : []),
+          ...(flags['ca-file'] !== undefined ? [{ path: flags['ca-file'], what: 'the registry CA' }] : []),
+        ],
       });
       const denials = denialSink({ auditLog: flags['audit-log'], write: toStderr });
       const outcome = await runComponent(component, { grants, denials, notice: (l) => toStderr(`${l}\n`) });

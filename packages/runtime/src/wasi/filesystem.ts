@@ -261,7 +261,7 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       // A link into a writable tree would make a read-only file writable through it.
       this.#mutation('link-at', oldPath);
       if (!other.root.writable) refuse('link-at', posix.join(other.root.guest, ...other.segments), `${other.root.guest} is granted read-only (filesystem:read)`);
-      this.#notThePreopen('link-at', other.root, other.segments);
+      this.#notThePreopen('link-at', other.root, other.segments, newPath, other.rootInner);
       // link(2) of a symlink copies the link: the component could place a host-made link that points out anywhere.
       if (oldFlags.symlinkFollow !== true && this.#linkTarget(segments) !== undefined) refuse('link-at', this.#where(oldPath), 'a hard link to a symlink would copy where it points; only files can be linked');
       return this.#onRoot('linkAt', oldFlags, pathOf(segments, trailing(oldPath)), other.rootInner, pathOf(other.segments, trailing(newPath)));
@@ -284,8 +284,20 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       return this.#onRoot('readlinkAt', pathOf(segments, trailing(path)));
     }
     /** The preopen itself is never removed, moved or replaced: its host directory is outside what was lent. */
-    #notThePreopen(operation: string, root: Preopen, segments: readonly string[]): void {
-      if (segments.length === 0) refuse(operation, root.guest, 'the preopened directory itself cannot be removed, moved or replaced');
+    #notThePreopen(operation: string, root: Preopen, segments: readonly string[], path = '', rootInner = this.#rootInner): void {
+      const why = 'the preopened directory itself cannot be removed, moved or replaced';
+      if (segments.length === 0) refuse(operation, root.guest, why);
+      // With a trailing slash the shim follows a final symlink: one to `.` names the preopen.
+      if (!trailing(path)) return;
+      const hash = (p: string): string => {
+        try {
+          const h = (rootInner.metadataHashAt as (f: PathFlags, p: string) => { upper: bigint; lower: bigint }).call(rootInner, { symlinkFollow: true }, p);
+          return `${String(h.upper)}:${String(h.lower)}`;
+        } catch {
+          return p; // Nothing there: the call itself reports it.
+        }
+      };
+      if (hash(pathOf(segments, true)) === hash('.')) refuse(operation, root.guest, why);
     }
 
     /** A symlink at `path` (not followed), with its target; undefined for anything else. */
@@ -302,7 +314,7 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
     removeDirectoryAt(path: string) {
       const segments = below('remove-directory-at', this.#root, this.#base, path);
       this.#mutation('remove-directory-at', path);
-      this.#notThePreopen('remove-directory-at', this.#root, segments);
+      this.#notThePreopen('remove-directory-at', this.#root, segments, path);
       return this.#onRoot('removeDirectoryAt', pathOf(segments, trailing(path)));
     }
     renameAt(oldPath: string, newDescriptor: unknown, newPath: string) {
@@ -310,8 +322,8 @@ export function filesystemInterfaces(shim: Shim, grants: RunGrants, denials: Den
       const other = Descriptor.other(newDescriptor, 'rename-at', newPath);
       this.#mutation('rename-at', oldPath);
       if (!other.root.writable) refuse('rename-at', posix.join(other.root.guest, ...other.segments), `${other.root.guest} is granted read-only (filesystem:read)`);
-      this.#notThePreopen('rename-at', this.#root, segments);
-      this.#notThePreopen('rename-at', other.root, other.segments);
+      this.#notThePreopen('rename-at', this.#root, segments, oldPath);
+      this.#notThePreopen('rename-at', other.root, other.segments, newPath, other.rootInner);
       // Moved elsewhere, a link with .. (or an absolute one) may point out: only links that point down move.
       const target = this.#linkTarget(segments);
       if (target !== undefined && !pointsDown(target)) refuse('rename-at', this.#where(oldPath), `it is a symlink to ${JSON.stringify(target)}; moved, it could point out of the preopen`);
